@@ -1,0 +1,1 @@
+//! L1 feature selection and weight pruning, built on `cstk-solvers`.

@@ -1,0 +1,1 @@
+//! Proximal operators and sparse-recovery algorithms (ISTA, FISTA, OMP, coordinate descent, …) over `cstk-linop` operators.
