@@ -219,10 +219,13 @@ impl<T: Scalar> Compressed<T> {
         debug_assert_eq!(x.len(), self.minor);
         debug_assert_eq!(y.len(), self.major);
         split_by_work(&self.indptr, 1, 1, y, &|first: usize, out: &mut [T]| {
-            for (r, yi) in out.iter_mut().enumerate() {
-                let (idx, val) = self.line(first + r);
-                *yi = line_dot::<T, CONJ>(idx, val, x);
-            }
+            gather_lines::<T, CONJ>(
+                &self.indptr[first..=first + out.len()],
+                &self.indices,
+                &self.data,
+                x,
+                out,
+            )
         });
     }
 
@@ -293,16 +296,26 @@ impl<T: Scalar> Compressed<T> {
     }
 }
 
-/// One sparse dot product, summed in storage order. (A single accumulator measured
-/// faster here than 2 or 4 interleaved ones: the loop is bound by the gathers of `x`.)
-#[inline(always)]
-fn line_dot<T: Scalar, const CONJ: bool>(idx: &[u32], val: &[T], x: &[T]) -> T {
-    let mut acc = T::zero();
-    for (&j, &v) in idx.iter().zip(val) {
-        let v = if CONJ { v.conjugate() } else { v };
-        acc += v * x[j as usize];
+/// `out[r] = Σ op(data[k]) x[indices[k]]` for `k` in `ptr[r]..ptr[r + 1]`, summed in
+/// storage order with one accumulator (measured faster here than 2 or 4 interleaved ones:
+/// the loop is bound by the gathers of `x`). A free function over slices: reaching the
+/// arrays through `&self` inside the parallel closure measured ~8% slower.
+#[inline(never)]
+fn gather_lines<T: Scalar, const CONJ: bool>(
+    ptr: &[usize],
+    indices: &[u32],
+    data: &[T],
+    x: &[T],
+    out: &mut [T],
+) {
+    for (yi, w) in out.iter_mut().zip(ptr.windows(2)) {
+        let mut acc = T::zero();
+        for (&j, &v) in indices[w[0]..w[1]].iter().zip(&data[w[0]..w[1]]) {
+            let v = if CONJ { v.conjugate() } else { v };
+            acc += v * x[j as usize];
+        }
+        *yi = acc;
     }
-    acc
 }
 
 /// Runs `f(first_line, out_lines)` over pieces of `out` (`width` outputs per line), split
