@@ -79,3 +79,31 @@ pub fn dot_test<T: Scalar, L: LinOp<T> + ?Sized>(op: &L, rtol: f64) -> Result<f6
         Ok(worst)
     }
 }
+
+/// Panics unless every entry satisfies `|got_i − want_i| ≤ rtol · max(1, ‖want‖∞)`,
+/// naming `what`, the first offending index and both values.
+///
+/// The scale is the largest entry of `want`, so entries that are small through
+/// cancellation are held to the rounding error of the whole product.
+///
+/// ```
+/// use cstk_linop::testing::assert_close;
+/// assert_close(&[1.0, 2.0 + 1e-14], &[1.0, 2.0], 1e-12, "y");
+/// let r = std::panic::catch_unwind(|| assert_close(&[1.0, 2.1], &[1.0, 2.0], 1e-12, "y"));
+/// assert!(r.is_err());
+/// ```
+#[track_caller]
+pub fn assert_close<T: Scalar>(got: &[T], want: &[T], rtol: f64, what: &str) {
+    crate::check_len(what, want.len(), got.len());
+    let scale = want
+        .iter()
+        .map(|v| v.to_c64().norm())
+        .fold(1.0f64, f64::max);
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        let d = (g.to_c64() - w.to_c64()).norm();
+        assert!(
+            d <= rtol * scale,
+            "{what}[{i}]: got {g}, want {w} (|diff| = {d:.3e} > {rtol:.1e} · {scale:.3e})"
+        );
+    }
+}

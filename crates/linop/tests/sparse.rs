@@ -2,7 +2,7 @@
 //! transposed SpMV against the dense product, adjoint tests, and thread-count invariance.
 
 use cstk_linop::nalgebra::DMatrix;
-use cstk_linop::testing::{dot_test, random_vec};
+use cstk_linop::testing::{assert_close, dot_test, random_vec};
 use cstk_linop::{
     BsrMatrix, Complex, CooMatrix, CscMatrix, CsrMatrix, Error, LinOp, Scalar, SparseFormat,
 };
@@ -29,17 +29,6 @@ fn dense_mul<T: Scalar>(a: &DMatrix<T>, x: &[T]) -> Vec<T> {
         .collect()
 }
 
-fn assert_close<T: Scalar>(a: &[T], b: &[T], tol: f64) {
-    assert_eq!(a.len(), b.len());
-    for (k, (&u, &v)) in a.iter().zip(b).enumerate() {
-        let d = (u.to_c64() - v.to_c64()).norm();
-        assert!(
-            d <= tol * (1.0 + v.to_c64().norm()),
-            "entry {k}: {u} vs {v}"
-        );
-    }
-}
-
 fn divisors(n: usize) -> Vec<usize> {
     (1..=n).filter(|d| n.is_multiple_of(*d)).collect()
 }
@@ -61,30 +50,30 @@ fn check_products<T: Scalar>(d: &DMatrix<T>, r: usize, c: usize, tol: f64) {
     let mut out_n = vec![T::zero(); n];
 
     csr.mul_vec(&x, &mut out_m);
-    assert_close(&out_m, &ax, tol);
+    assert_close(&out_m, &ax, tol, "product");
     csc.mul_vec(&x, &mut out_m);
-    assert_close(&out_m, &ax, tol);
+    assert_close(&out_m, &ax, tol, "product");
     bsr.mul_vec(&x, &mut out_m);
-    assert_close(&out_m, &ax, tol);
+    assert_close(&out_m, &ax, tol, "product");
 
     csr.mul_vec_t(&y, &mut out_n);
-    assert_close(&out_n, &aty, tol);
+    assert_close(&out_n, &aty, tol, "product");
     csc.mul_vec_t(&y, &mut out_n);
-    assert_close(&out_n, &aty, tol);
+    assert_close(&out_n, &aty, tol, "product");
     bsr.mul_vec_t(&y, &mut out_n);
-    assert_close(&out_n, &aty, tol);
+    assert_close(&out_n, &aty, tol, "product");
 
     csr.mul_vec_h(&y, &mut out_n);
-    assert_close(&out_n, &ahy, tol);
+    assert_close(&out_n, &ahy, tol, "product");
     csc.mul_vec_h(&y, &mut out_n);
-    assert_close(&out_n, &ahy, tol);
+    assert_close(&out_n, &ahy, tol, "product");
     bsr.mul_vec_h(&y, &mut out_n);
-    assert_close(&out_n, &ahy, tol);
+    assert_close(&out_n, &ahy, tol, "product");
 
-    assert_close(&csr.apply_vec(&x), &ax, tol);
-    assert_close(&csr.adjoint_vec(&y), &ahy, tol);
-    assert_close(&csc.adjoint_vec(&y), &ahy, tol);
-    assert_close(&bsr.adjoint_vec(&y), &ahy, tol);
+    assert_close(&csr.apply_vec(&x), &ax, tol, "product");
+    assert_close(&csr.adjoint_vec(&y), &ahy, tol, "product");
+    assert_close(&csc.adjoint_vec(&y), &ahy, tol, "product");
+    assert_close(&bsr.adjoint_vec(&y), &ahy, tol, "product");
 
     for op in [&csr as &dyn LinOp<T>, &csc, &bsr] {
         dot_test(op, tol).unwrap();
@@ -263,10 +252,10 @@ fn large_products_identical_for_any_thread_count() {
     assert_eq!(ax, &ax_ref);
     // CSC's transposed gather sums rows in order: exactly the serial scatter
     assert_eq!(csc_aty, &aty_ref);
-    assert_close(aty, &aty_ref, 1e-12);
-    assert_close(csc_ax, &ax_ref, 1e-12);
-    assert_close(bsr_ax, &ax_ref, 1e-12);
-    assert_close(bsr_aty, &aty_ref, 1e-12);
+    assert_close(aty, &aty_ref, 1e-12, "product");
+    assert_close(csc_ax, &ax_ref, 1e-12, "product");
+    assert_close(bsr_ax, &ax_ref, 1e-12, "product");
+    assert_close(bsr_aty, &aty_ref, 1e-12, "product");
 }
 
 #[test]
