@@ -25,6 +25,7 @@ pub mod norm;
 pub mod scalar;
 pub mod sparse;
 pub mod testing;
+pub mod transforms;
 
 pub use combinators::{Adjoint, Compose, Diagonal, Identity, LinOpExt, Restriction, Scaled, Sum};
 pub use dense::DenseOp;
