@@ -4,6 +4,7 @@
 //! Every error is one line on stderr and exit code 2; outputs are written atomically.
 
 mod commands;
+mod image_io;
 mod matrix_file;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,9 @@ enum Command {
     Info(commands::info::InfoArgs),
     /// Convert a matrix between Matrix Market (.mtx, sparse) and NumPy (.npy, dense).
     Convert(commands::convert::ConvertArgs),
+    /// Multilevel orthonormal wavelet transform (periodization) of a .npy signal/image or a
+    /// .png image; coefficients in PyWavelets' coeffs_to_array layout, or the inverse.
+    Dwt(commands::dwt::DwtArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(args) => commands::info::run(args),
         Command::Convert(args) => commands::convert::run(args),
+        Command::Dwt(args) => commands::dwt::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

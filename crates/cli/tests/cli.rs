@@ -227,3 +227,191 @@ fn bad_inputs_fail_cleanly() {
     assert!(!d.join("x.npy").exists());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn dwt_forward_inverse_and_png_input() {
+    use cstk_linop::LinOp;
+    use cstk_linop::transforms::wavelet::{Dwt2, Wavelet};
+    let d = scratch_dir("dwt");
+    let p = |n: &str| d.join(n).to_str().unwrap().to_owned();
+    // a smooth 32x24 image
+    let (ny, nx) = (32usize, 24usize);
+    let img: Vec<f64> = (0..ny * nx)
+        .map(|k| ((k / nx) as f64 * 0.2).sin() + ((k % nx) as f64 * 0.3).cos())
+        .collect();
+    npy::write_npy(&d.join("img.npy"), &[ny, nx], &img, npy::NpyOrder::C).unwrap();
+    let o = cstk(&[
+        "dwt",
+        "--wavelet",
+        "db2",
+        "--level",
+        "2",
+        "--input",
+        &p("img.npy"),
+        "--out",
+        &p("c.npy"),
+        "--png",
+        &p("c.png"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let c = npy::read_npy::<f64>(&d.join("c.npy")).unwrap();
+    let w = Dwt2::<f64>::new(ny, nx, Wavelet::new("db2").unwrap(), 2).unwrap();
+    assert_eq!(c.shape, vec![w.coeff_shape().0, w.coeff_shape().1]);
+    assert_eq!(c.data, w.apply_vec(&img));
+    let png = image::open(d.join("c.png")).unwrap();
+    assert_eq!((png.width(), png.height()), (nx as u32, ny as u32));
+
+    // inverse gives the image back
+    let o = cstk(&[
+        "dwt",
+        "--wavelet",
+        "db2",
+        "--level",
+        "2",
+        "--inverse",
+        "--input",
+        &p("c.npy"),
+        "--out",
+        &p("r.npy"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = npy::read_npy::<f64>(&d.join("r.npy")).unwrap();
+    assert_eq!(r.shape, vec![ny, nx]);
+    cstk_linop::testing::assert_close(&r.data, &img, 1e-12, "reconstruction");
+
+    // PNG input: gray values scaled to [0, 1]; default level = the maximum
+    let gray = image::GrayImage::from_fn(16, 8, |x, y| image::Luma([(x * 16 + y) as u8]));
+    gray.save(d.join("g.png")).unwrap();
+    let o = cstk(&[
+        "dwt",
+        "--wavelet",
+        "haar",
+        "--input",
+        &p("g.png"),
+        "--out",
+        &p("g.npy"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let g = npy::read_npy::<f64>(&d.join("g.npy")).unwrap();
+    assert_eq!(g.shape, vec![8, 16]);
+    let pixels: Vec<f64> = (0..8 * 16)
+        .map(|k| ((k % 16) * 16 + k / 16) as f64 / 255.0)
+        .collect();
+    let w = Dwt2::<f64>::new(8, 16, Wavelet::new("haar").unwrap(), 3).unwrap();
+    cstk_linop::testing::assert_close(&g.data, &w.apply_vec(&pixels), 1e-12, "png input");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+#[test]
+fn dwt_bad_inputs_fail_cleanly() {
+    let d = scratch_dir("dwt-bad");
+    let p = |n: &str| d.join(n).to_str().unwrap().to_owned();
+    npy::write_npy(
+        &d.join("x.npy"),
+        &[16, 16],
+        &[0.5f64; 256],
+        npy::NpyOrder::C,
+    )
+    .unwrap();
+    npy::write_npy(&d.join("v.npy"), &[16], &[0.5f64; 16], npy::NpyOrder::C).unwrap();
+    npy::write_npy(&d.join("t.npy"), &[2, 2, 2], &[0.5f64; 8], npy::NpyOrder::C).unwrap();
+    let mut nan = vec![0.0f64; 256];
+    nan[17] = f64::NAN;
+    npy::write_npy(&d.join("nan.npy"), &[16, 16], &nan, npy::NpyOrder::C).unwrap();
+    let run = |extra: &[&str]| {
+        let mut a = vec!["dwt"];
+        a.extend_from_slice(extra);
+        cstk(&a)
+    };
+    let out = p("out.npy");
+    assert_fails(
+        &run(&["--wavelet", "db99", "--input", &p("x.npy"), "--out", &out]),
+        &["--wavelet", "db99", "coif1..coif17"],
+    );
+    assert_fails(
+        &run(&[
+            "--wavelet",
+            "db4",
+            "--level",
+            "3",
+            "--input",
+            &p("x.npy"),
+            "--out",
+            &out,
+        ]),
+        &["--level 3", "at most 1"],
+    );
+    assert_fails(
+        &run(&["--wavelet", "haar", "--input", &p("t.npy"), "--out", &out]),
+        &["t.npy", "1-D signal or a 2-D image"],
+    );
+    assert_fails(
+        &run(&["--wavelet", "haar", "--input", &p("nan.npy"), "--out", &out]),
+        &["nan.npy", "non-finite"],
+    );
+    assert_fails(
+        &run(&[
+            "--wavelet",
+            "haar",
+            "--input",
+            &p("x.npy"),
+            "--out",
+            &p("out.txt"),
+        ]),
+        &["--out", "expected a .npy"],
+    );
+    assert_fails(
+        &run(&[
+            "--wavelet",
+            "haar",
+            "--input",
+            &p("v.npy"),
+            "--out",
+            &out,
+            "--png",
+            &p("v.png"),
+        ]),
+        &["--png", "2-D"],
+    );
+    assert_fails(
+        &run(&[
+            "--wavelet",
+            "haar",
+            "--inverse",
+            "--shape",
+            "8x8",
+            "--input",
+            &p("x.npy"),
+            "--out",
+            &out,
+        ]),
+        &["coefficient array of shape [16, 16]", "[8, 8]"],
+    );
+    assert_fails(
+        &run(&[
+            "--wavelet",
+            "haar",
+            "--inverse",
+            "--shape",
+            "banana",
+            "--input",
+            &p("x.npy"),
+            "--out",
+            &out,
+        ]),
+        &["--shape", "NYxNX"],
+    );
+    assert_fails(
+        &run(&[
+            "--wavelet",
+            "haar",
+            "--input",
+            &p("missing.npy"),
+            "--out",
+            &out,
+        ]),
+        &["missing.npy"],
+    );
+    assert!(!Path::new(&out).exists(), "no output after failures");
+    std::fs::remove_dir_all(&d).unwrap();
+}
