@@ -34,6 +34,11 @@ pub use linop::LinOp;
 pub use norm::{NormEstimate, PowerIteration, opnorm_est};
 pub use scalar::Scalar;
 pub use sparse::{BsrMatrix, CooMatrix, CscMatrix, CsrMatrix, SparseFormat};
+pub use transforms::dct::{Dct1, Dct2};
+pub use transforms::diff::{Boundary, Gradient1, Gradient2};
+pub use transforms::fourier::{Fft1, Fft2, FftReal};
+pub use transforms::hadamard::{Hadamard, HadamardOrder};
+pub use transforms::wavelet::{Block, Dwt1, Dwt2, Subband, Swt1, Swt2, Wavelet};
 
 pub use nalgebra;
 pub use num_complex::{self, Complex};
