@@ -107,3 +107,69 @@ pub fn assert_close<T: Scalar>(got: &[T], want: &[T], rtol: f64, what: &str) {
         );
     }
 }
+
+/// The dense matrix of an operator, column by column from `A e_j` (for tests on small
+/// operators: it costs `ncols` applications).
+///
+/// ```
+/// use cstk_linop::{Diagonal, testing::matrix_of};
+/// let m = matrix_of(&Diagonal::new(vec![2.0, 3.0]));
+/// assert_eq!(m[(1, 1)], 3.0);
+/// assert_eq!(m[(0, 1)], 0.0);
+/// ```
+pub fn matrix_of<T: Scalar, L: LinOp<T> + ?Sized>(op: &L) -> nalgebra::DMatrix<T> {
+    let (m, n) = op.shape();
+    let mut a = nalgebra::DMatrix::zeros(m, n);
+    let mut e = vec![T::zero(); n];
+    let mut col = vec![T::zero(); m];
+    for j in 0..n {
+        e[j] = T::one();
+        op.apply(&e, &mut col);
+        a.column_mut(j).copy_from_slice(&col);
+        e[j] = T::zero();
+    }
+    a
+}
+
+/// The dense matrix of an operator's adjoint, column by column from `Aᴴ e_i`; compare it
+/// with `matrix_of(op).adjoint()` to test an adjoint entry by entry.
+///
+/// ```
+/// use cstk_linop::{Complex, Diagonal, testing::adjoint_matrix_of};
+/// let d = Diagonal::new(vec![Complex::new(0.0, 1.0)]);
+/// assert_eq!(adjoint_matrix_of(&d)[(0, 0)], Complex::new(0.0, -1.0));
+/// ```
+pub fn adjoint_matrix_of<T: Scalar, L: LinOp<T> + ?Sized>(op: &L) -> nalgebra::DMatrix<T> {
+    let (m, n) = op.shape();
+    let mut a = nalgebra::DMatrix::zeros(n, m);
+    let mut e = vec![T::zero(); m];
+    let mut col = vec![T::zero(); n];
+    for i in 0..m {
+        e[i] = T::one();
+        op.adjoint(&e, &mut col);
+        a.column_mut(i).copy_from_slice(&col);
+        e[i] = T::zero();
+    }
+    a
+}
+
+/// Panics unless `a` and `b` are equal bit for bit (what "identical for any thread count"
+/// means), naming `what` and the first differing index.
+///
+/// ```
+/// cstk_linop::testing::assert_bitwise(&[1.0, -0.0], &[1.0, -0.0], "x");
+/// assert!(std::panic::catch_unwind(|| {
+///     cstk_linop::testing::assert_bitwise(&[0.0], &[-0.0], "x")
+/// }).is_err());
+/// ```
+#[track_caller]
+pub fn assert_bitwise<T: Scalar>(a: &[T], b: &[T], what: &str) {
+    crate::check_len(what, b.len(), a.len());
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        let (x, y) = (x.to_c64(), y.to_c64());
+        assert!(
+            x.re.to_bits() == y.re.to_bits() && x.im.to_bits() == y.im.to_bits(),
+            "{what}[{i}]: {x} vs {y} (not bit-identical)"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 //! every combinator and scalar type, scratch plumbing, and shape errors.
 
 use cstk_linop::nalgebra::DMatrix;
-use cstk_linop::testing::{dot_test, random_vec};
+use cstk_linop::testing::{adjoint_matrix_of, dot_test, matrix_of, random_vec};
 use cstk_linop::{
     Adjoint, Compose, DenseOp, Diagonal, Error, Identity, LinOp, LinOpExt, Restriction, Scalar,
     Scaled, Sum,
@@ -13,32 +13,6 @@ use proptest::prelude::*;
 /// A seeded random `m × n` matrix.
 fn rand_mat<T: Scalar>(m: usize, n: usize, seed: u64) -> DMatrix<T> {
     DMatrix::from_vec(m, n, random_vec(m * n, seed))
-}
-
-/// The matrix of an operator, column by column from `A e_j`.
-fn matrix_of<T: Scalar, L: LinOp<T> + ?Sized>(op: &L) -> DMatrix<T> {
-    let (m, n) = op.shape();
-    let mut a = DMatrix::zeros(m, n);
-    let mut e = vec![T::zero(); n];
-    for j in 0..n {
-        e[j] = T::one();
-        a.set_column(j, &DMatrix::from_vec(m, 1, op.apply_vec(&e)).column(0));
-        e[j] = T::zero();
-    }
-    a
-}
-
-/// The matrix of an operator's adjoint, column by column from `Aᴴ e_i`.
-fn adjoint_matrix_of<T: Scalar, L: LinOp<T> + ?Sized>(op: &L) -> DMatrix<T> {
-    let (m, n) = op.shape();
-    let mut a = DMatrix::zeros(n, m);
-    let mut e = vec![T::zero(); m];
-    for i in 0..m {
-        e[i] = T::one();
-        a.set_column(i, &DMatrix::from_vec(n, 1, op.adjoint_vec(&e)).column(0));
-        e[i] = T::zero();
-    }
-    a
 }
 
 /// `‖a − b‖_F ≤ tol · max(1, ‖b‖_F)`, with a message naming the discrepancy.

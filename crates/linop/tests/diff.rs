@@ -4,7 +4,9 @@
 
 use cstk_linop::io::npy::read_npy;
 use cstk_linop::nalgebra::DMatrix;
-use cstk_linop::testing::{assert_close, dot_test, random_vec};
+use cstk_linop::testing::{
+    adjoint_matrix_of, assert_bitwise, assert_close, dot_test, matrix_of, random_vec,
+};
 use cstk_linop::transforms::diff::{Boundary, Gradient1, Gradient2};
 use cstk_linop::{Complex, Error, LinOp, Scalar, opnorm_est};
 use std::path::{Path, PathBuf};
@@ -32,50 +34,11 @@ fn neg<T: Scalar>(v: &[T]) -> Vec<T> {
     v.iter().map(|&a| -a).collect()
 }
 
-/// Bitwise equality of two vectors (via their exact `Complex<f64>` widening; `+0` and
-/// `−0` differ).
-fn assert_bitwise<T: Scalar>(a: &[T], b: &[T], what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        let (x, y) = (x.to_c64(), y.to_c64());
-        assert!(
-            x.re.to_bits() == y.re.to_bits() && x.im.to_bits() == y.im.to_bits(),
-            "{what}[{i}]: {x} vs {y}"
-        );
-    }
-}
-
 fn pool(threads: usize) -> rayon::ThreadPool {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap()
-}
-
-/// The matrix of an operator, column by column from `A e_j`.
-fn matrix_of<T: Scalar, L: LinOp<T> + ?Sized>(op: &L) -> DMatrix<T> {
-    let (m, n) = op.shape();
-    let mut a = DMatrix::zeros(m, n);
-    let mut e = vec![T::zero(); n];
-    for j in 0..n {
-        e[j] = T::one();
-        a.set_column(j, &DMatrix::from_vec(m, 1, op.apply_vec(&e)).column(0));
-        e[j] = T::zero();
-    }
-    a
-}
-
-/// The matrix of an operator's adjoint, column by column from `Aᴴ e_i`.
-fn adjoint_matrix_of<T: Scalar, L: LinOp<T> + ?Sized>(op: &L) -> DMatrix<T> {
-    let (m, n) = op.shape();
-    let mut a = DMatrix::zeros(n, m);
-    let mut e = vec![T::zero(); m];
-    for i in 0..m {
-        e[i] = T::one();
-        a.set_column(i, &DMatrix::from_vec(n, 1, op.adjoint_vec(&e)).column(0));
-        e[i] = T::zero();
-    }
-    a
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 
 use cstk_linop::io::npy::read_npy;
 use cstk_linop::nalgebra::DMatrix;
-use cstk_linop::testing::{assert_close, dot_test, random_vec};
+use cstk_linop::testing::{assert_bitwise, assert_close, dot_test, random_vec};
 use cstk_linop::transforms::hadamard::{Hadamard, HadamardOrder};
 use cstk_linop::{Complex, Error, LinOp, Scalar};
 use proptest::prelude::*;
@@ -76,18 +76,6 @@ fn naive<T: Scalar>(m: &DMatrix<f64>, x: &[T]) -> Vec<T> {
             T::from_f64_parts(s.re, s.im)
         })
         .collect()
-}
-
-/// Bitwise equality of two vectors (via their exact `Complex<f64>` widening).
-fn assert_bitwise<T: Scalar>(a: &[T], b: &[T], what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: lengths");
-    for (i, (x, y)) in a.iter().zip(b).enumerate() {
-        let (x, y) = (x.to_c64(), y.to_c64());
-        assert!(
-            x.re.to_bits() == y.re.to_bits() && x.im.to_bits() == y.im.to_bits(),
-            "{what}[{i}]: {x} vs {y}"
-        );
-    }
 }
 
 fn pool(threads: usize) -> rayon::ThreadPool {
