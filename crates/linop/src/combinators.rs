@@ -28,18 +28,7 @@
 //! # Ok::<(), cstk_linop::Error>(())
 //! ```
 
-use crate::{Error, LinOp, Result, Scalar, check_len};
-
-/// Splits off the first `need` entries of `scratch`; panics (via [`check_len`]) naming both
-/// lengths when the caller's buffer is shorter than [`LinOp::scratch_len`].
-#[inline]
-#[track_caller]
-fn scratch_prefix<'a, T>(what: &str, scratch: &'a mut [T], need: usize) -> &'a mut [T] {
-    if scratch.len() < need {
-        check_len(what, need, scratch.len());
-    }
-    &mut scratch[..need]
-}
+use crate::{Error, LinOp, Result, Scalar, check_len, scratch_prefix};
 
 /// The shape `m x n` as a string, for error messages.
 fn shape_str(m: usize, n: usize) -> String {

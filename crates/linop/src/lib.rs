@@ -59,6 +59,18 @@ pub fn check_len(what: &str, expected: usize, got: usize) {
     }
 }
 
+/// The first `need` entries of a caller's scratch buffer; panics (via [`check_len`], naming
+/// both lengths) when the buffer is shorter than an operator's
+/// [`scratch_len`](LinOp::scratch_len).
+#[inline]
+#[track_caller]
+pub(crate) fn scratch_prefix<'a, T>(what: &str, scratch: &'a mut [T], need: usize) -> &'a mut [T] {
+    if scratch.len() < need {
+        check_len(what, need, scratch.len());
+    }
+    &mut scratch[..need]
+}
+
 #[cold]
 #[inline(never)]
 #[track_caller]

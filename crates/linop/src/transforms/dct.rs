@@ -35,7 +35,8 @@
 //! # Ok::<(), cstk_linop::Error>(())
 //! ```
 
-use super::fourier::{FftReal, Split2d, check_size, real, scratch_prefix};
+use super::fourier::{FftReal, Split2d, check_size, real};
+use crate::scratch_prefix;
 use crate::{LinOp, Result, Scalar, check_len};
 use num_complex::Complex;
 use rustdct::{DctPlanner, TransformType2And3};

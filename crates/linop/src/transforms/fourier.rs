@@ -55,7 +55,7 @@
 //! # Ok::<(), cstk_linop::Error>(())
 //! ```
 
-use crate::{Error, LinOp, Result, Scalar, check_len};
+use crate::{Error, LinOp, Result, Scalar, check_len, scratch_prefix};
 use num_complex::Complex;
 use rayon::prelude::*;
 use rustfft::{Fft, FftPlanner};
@@ -121,17 +121,6 @@ pub(crate) fn check_size(name: &'static str, n: usize) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// Panics (naming both lengths) unless `scratch` holds at least `need` values; returns the
-/// first `need` of them.
-#[inline]
-#[track_caller]
-pub(crate) fn scratch_prefix<'a, T>(what: &str, scratch: &'a mut [T], need: usize) -> &'a mut [T] {
-    if scratch.len() < need {
-        check_len(what, need, scratch.len());
-    }
-    &mut scratch[..need]
 }
 
 // ---------------------------------------------------------------------------------------

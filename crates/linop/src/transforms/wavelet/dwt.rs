@@ -5,7 +5,7 @@ use super::kernels::{
     DwtAxis, DwtFilters, MAX_FILTER_LEN, ROW_GROUP, Real, Src, chunk_for, comb2, to_real,
 };
 use super::{Block, Subband, Wavelet, dwt_max_level};
-use crate::{Error, LinOp, Result, Scalar, check_len};
+use crate::{Error, LinOp, Result, Scalar, check_len, scratch_prefix};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -23,17 +23,6 @@ const STRIP_BYTES: usize = 4096;
 /// Columns per strip of the column passes.
 fn strip_len<T>() -> usize {
     (STRIP_BYTES / std::mem::size_of::<T>()).max(8)
-}
-
-/// Splits off the first `need` entries of `scratch`, panicking (naming both lengths) when it
-/// is shorter.
-#[inline]
-#[track_caller]
-fn scratch_prefix<'a, T>(what: &str, scratch: &'a mut [T], need: usize) -> &'a mut [T] {
-    if scratch.len() < need {
-        check_len(what, need, scratch.len());
-    }
-    &mut scratch[..need]
 }
 
 /// Checks `levels ≤ max` (PyWavelets' `dwt_max_level`), naming the sizes when not.

@@ -6,7 +6,7 @@ use super::kernels::{
     rotated_comb1x2, rotated_comb2, to_real,
 };
 use super::{Subband, Wavelet, swt_max_level};
-use crate::{Error, LinOp, Result, Scalar, check_len};
+use crate::{Error, LinOp, Result, Scalar, check_len, scratch_prefix};
 use rayon::prelude::*;
 use std::ops::Range;
 
@@ -14,17 +14,6 @@ use std::ops::Range;
 const MAX_TASKS: usize = 64;
 /// Multiply-adds below which a pass is not split further.
 const MIN_TASK_WORK: usize = 1 << 15;
-
-/// Splits off the first `need` entries of `scratch`, panicking (naming both lengths) when it
-/// is shorter.
-#[inline]
-#[track_caller]
-fn scratch_prefix<'a, T>(what: &str, scratch: &'a mut [T], need: usize) -> &'a mut [T] {
-    if scratch.len() < need {
-        check_len(what, need, scratch.len());
-    }
-    &mut scratch[..need]
-}
 
 /// Checks `1 ≤ levels ≤ swt_max_level(len)` for every axis length in `dims`.
 fn check_swt(dims: &[(&'static str, usize)], levels: usize) -> Result<()> {
