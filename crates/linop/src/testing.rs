@@ -173,3 +173,28 @@ pub fn assert_bitwise<T: Scalar>(a: &[T], b: &[T], what: &str) {
         );
     }
 }
+
+/// Panics unless `Aᴴ A x = x` and `A Aᴴ x = x` to `rtol` (see [`assert_close`]) for a seeded
+/// random `x`: the operator is unitary, so its adjoint is its inverse.
+///
+/// ```
+/// use cstk_linop::{Diagonal, testing::assert_unitary};
+/// assert_unitary(&Diagonal::new(vec![1.0, -1.0]), 1e-15, "signs");
+/// ```
+#[track_caller]
+pub fn assert_unitary<T: Scalar, L: LinOp<T> + ?Sized>(op: &L, rtol: f64, what: &str) {
+    let x: Vec<T> = random_vec(op.ncols(), 11);
+    assert_close(
+        &op.adjoint_vec(&op.apply_vec(&x)),
+        &x,
+        rtol,
+        &format!("{what}: A^H A x"),
+    );
+    let y: Vec<T> = random_vec(op.nrows(), 11);
+    assert_close(
+        &op.apply_vec(&op.adjoint_vec(&y)),
+        &y,
+        rtol,
+        &format!("{what}: A A^H y"),
+    );
+}

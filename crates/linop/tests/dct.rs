@@ -4,7 +4,7 @@
 //! for garbage-filled scratch, and no allocation per call.
 
 use cstk_linop::io::npy::read_npy;
-use cstk_linop::testing::{assert_close, dot_test, random_vec};
+use cstk_linop::testing::{assert_close, assert_unitary, dot_test, random_vec};
 use cstk_linop::transforms::dct::{Dct1, Dct2};
 use cstk_linop::{Complex, Error, LinOp, Scalar};
 use proptest::prelude::*;
@@ -172,41 +172,24 @@ fn dot_tests() {
     }
 }
 
-/// `Aᴴ A x = x` and `A Aᴴ x = x` to rounding.
-fn check_inverse<T: Scalar, L: LinOp<T>>(op: &L, rtol: f64, what: &str) {
-    let x: Vec<T> = random_vec(op.ncols(), 11);
-    assert_close(
-        &op.adjoint_vec(&op.apply_vec(&x)),
-        &x,
-        rtol,
-        &format!("{what}: A^T A x"),
-    );
-    assert_close(
-        &op.apply_vec(&op.adjoint_vec(&x)),
-        &x,
-        rtol,
-        &format!("{what}: A A^T x"),
-    );
-}
-
 #[test]
 fn adjoint_is_inverse() {
     for n in SIZES_1D.into_iter().chain([64, 97, 1000]) {
         let (d64, d32) = (Dct1::<f64>::new(n).unwrap(), Dct1::<f32>::new(n).unwrap());
-        check_inverse::<f64, _>(&d64, 1e-14, "Dct1 f64");
-        check_inverse::<C64, _>(&d64, 1e-14, "Dct1 c128");
-        check_inverse::<f32, _>(&d32, 1e-5, "Dct1 f32");
-        check_inverse::<C32, _>(&d32, 1e-5, "Dct1 c64");
+        assert_unitary::<f64, _>(&d64, 1e-14, "Dct1 f64");
+        assert_unitary::<C64, _>(&d64, 1e-14, "Dct1 c128");
+        assert_unitary::<f32, _>(&d32, 1e-5, "Dct1 f32");
+        assert_unitary::<C32, _>(&d32, 1e-5, "Dct1 c64");
     }
     for (ny, nx) in SIZES_2D.into_iter().chain([(1, 9), (96, 128), (97, 131)]) {
         let (d64, d32) = (
             Dct2::<f64>::new(ny, nx).unwrap(),
             Dct2::<f32>::new(ny, nx).unwrap(),
         );
-        check_inverse::<f64, _>(&d64, 1e-14, "Dct2 f64");
-        check_inverse::<C64, _>(&d64, 1e-14, "Dct2 c128");
-        check_inverse::<f32, _>(&d32, 1e-5, "Dct2 f32");
-        check_inverse::<C32, _>(&d32, 1e-5, "Dct2 c64");
+        assert_unitary::<f64, _>(&d64, 1e-14, "Dct2 f64");
+        assert_unitary::<C64, _>(&d64, 1e-14, "Dct2 c128");
+        assert_unitary::<f32, _>(&d32, 1e-5, "Dct2 f32");
+        assert_unitary::<C32, _>(&d32, 1e-5, "Dct2 c64");
     }
 }
 

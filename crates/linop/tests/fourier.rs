@@ -4,7 +4,7 @@
 //! thread count and for garbage-filled scratch, and no allocation per call.
 
 use cstk_linop::io::npy::read_npy;
-use cstk_linop::testing::{assert_close, dot_test, random_vec};
+use cstk_linop::testing::{assert_close, assert_unitary, dot_test, random_vec};
 use cstk_linop::transforms::fourier::{Fft1, Fft2, FftReal};
 use cstk_linop::{Complex, Error, LinOp, Scalar};
 use proptest::prelude::*;
@@ -169,39 +169,22 @@ fn dot_tests() {
     }
 }
 
-/// `Aᴴ A x = x` and `A Aᴴ x = x` to rounding.
-fn check_inverse<T: Scalar, L: LinOp<T>>(op: &L, rtol: f64, what: &str) {
-    let x: Vec<T> = random_vec(op.ncols(), 11);
-    assert_close(
-        &op.adjoint_vec(&op.apply_vec(&x)),
-        &x,
-        rtol,
-        &format!("{what}: A^H A x"),
-    );
-    assert_close(
-        &op.apply_vec(&op.adjoint_vec(&x)),
-        &x,
-        rtol,
-        &format!("{what}: A A^H x"),
-    );
-}
-
 #[test]
 fn adjoint_is_inverse() {
     for n in SIZES_1D.into_iter().chain([64, 97, 1000]) {
         for centered in [false, true] {
-            check_inverse::<C64, _>(&Fft1::<f64>::new(n, centered).unwrap(), 1e-14, "Fft1 f64");
-            check_inverse::<C32, _>(&Fft1::<f32>::new(n, centered).unwrap(), 1e-5, "Fft1 f32");
+            assert_unitary::<C64, _>(&Fft1::<f64>::new(n, centered).unwrap(), 1e-14, "Fft1 f64");
+            assert_unitary::<C32, _>(&Fft1::<f32>::new(n, centered).unwrap(), 1e-5, "Fft1 f32");
         }
     }
     for (ny, nx) in SIZES_2D.into_iter().chain([(1, 9), (96, 128), (97, 131)]) {
         for centered in [false, true] {
-            check_inverse::<C64, _>(
+            assert_unitary::<C64, _>(
                 &Fft2::<f64>::new(ny, nx, centered).unwrap(),
                 1e-14,
                 "Fft2 f64",
             );
-            check_inverse::<C32, _>(
+            assert_unitary::<C32, _>(
                 &Fft2::<f32>::new(ny, nx, centered).unwrap(),
                 1e-5,
                 "Fft2 f32",
