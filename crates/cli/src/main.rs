@@ -4,13 +4,14 @@
 //! Every error is one line on stderr and exit code 2; outputs are written atomically.
 
 mod commands;
-mod image_io;
 mod matrix_file;
+mod shape;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// cstk — compressed-sensing toolkit: linear operators, sparse matrices, sparse recovery.
+/// cstk — compressed-sensing toolkit: linear operators, sparse matrices, sampling masks,
+/// sparse recovery.
 #[derive(Parser, Debug)]
 #[command(name = "cstk", version)]
 struct Cli {
@@ -28,14 +29,33 @@ enum Command {
     /// Multilevel orthonormal wavelet transform (periodization) of a .npy signal/image or a
     /// .png image; coefficients in PyWavelets' coeffs_to_array layout, or the inverse.
     Dwt(commands::dwt::DwtArgs),
+    /// MRI sampling mask on an NYxNX k-space grid (DC at the centre): cartesian lines,
+    /// variable-density Poisson disc, radial or golden-angle spokes, uniform or
+    /// variable-density random points. Writes .png or .npy (1 = sampled) and prints the
+    /// achieved acceleration.
+    Mask(commands::mask::MaskArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help, --version, and the help shown for a bare `cstk`: clap prints them as usual
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
+        Err(e) => {
+            eprintln!("error: {}", clap_one_line(&e));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Info(args) => commands::info::run(args),
         Command::Convert(args) => commands::convert::run(args),
         Command::Dwt(args) => commands::dwt::run(args),
+        Command::Mask(args) => commands::mask::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -44,6 +64,20 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A usage error of clap on one line: its first paragraph (which names the flag), without
+/// the usage and `--help` hint that follow.
+fn clap_one_line(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.split("\n\n").next().unwrap_or_default();
+    let msg = first
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    msg.strip_prefix("error: ").unwrap_or(&msg).to_string()
 }
 
 /// The error and its causes on one line, skipping a cause whose text the message already

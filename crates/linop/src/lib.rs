@@ -3,7 +3,7 @@
 //! Linear operators for compressed sensing: the [`LinOp`] trait (real and complex,
 //! apply and adjoint into caller buffers), combinators, a dense operator, sparse
 //! matrices in COO/CSR/CSC/BSR form with parallel SpMV, power iteration for ‖A‖₂,
-//! the adjoint (dot) test, and `.npy` / Matrix Market I/O.
+//! the adjoint (dot) test, and `.npy` / Matrix Market / grayscale PNG I/O.
 //!
 //! ```
 //! use cstk_linop::{CooMatrix, LinOp, testing::dot_test};

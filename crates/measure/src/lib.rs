@@ -7,7 +7,7 @@
 //! mask). The same seed gives bit-identical output on every platform and for any number of
 //! threads; [`rng`] says how.
 //!
-//! ```ignore
+//! ```
 //! use cstk_measure::{DenseEnsemble, signals::{sparse_signal, Amplitude}};
 //! use cstk_linop::LinOp;
 //! let a = DenseEnsemble::Gaussian.operator::<f64>(64, 256, 7).unwrap();
@@ -25,4 +25,5 @@ pub mod rng;
 pub mod signals;
 
 pub use cstk_linop::{Error, Result};
-// pub use ensembles::{DenseEnsemble, Randomizer, SubsampledTransform};
+pub use ensembles::{DenseEnsemble, Randomizer, SubsampledTransform};
+pub use mask::{Mask, MaskKind, MaskParams};

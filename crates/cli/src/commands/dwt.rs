@@ -1,9 +1,10 @@
 //! `cstk dwt`: multilevel orthonormal wavelet transform of a signal or image, with the
 //! coefficients in PyWavelets' `coeffs_to_array` layout.
 
-use crate::image_io::{read_gray_png, write_gray_png};
+use crate::shape::parse_shape;
 use anyhow::{Context, Result, bail};
 use cstk_linop::io::npy::{self, NpyOrder};
+use cstk_linop::io::png::{read_gray_png, write_gray_png};
 use cstk_linop::transforms::wavelet::{Dwt1, Dwt2, Wavelet};
 use cstk_linop::{Complex, LinOp, Scalar};
 use std::path::{Path, PathBuf};
@@ -109,18 +110,6 @@ fn read_input(path: &Path, inverse: bool) -> Result<Data> {
         );
     }
     Ok(data)
-}
-
-/// Parses `N` or `NYxNX`.
-fn parse_shape(s: &str) -> Result<Vec<usize>> {
-    let dims: Result<Vec<usize>, _> = s
-        .split(['x', 'X'])
-        .map(|d| d.trim().parse::<usize>())
-        .collect();
-    match dims {
-        Ok(d) if (1..=2).contains(&d.len()) && d.iter().all(|&v| v > 0) => Ok(d),
-        _ => bail!("--shape {s:?}: expected N or NYxNX with positive integers, e.g. 256x256"),
-    }
 }
 
 fn transform<T: Scalar>(args: &DwtArgs, wavelet: Wavelet, shape: &[usize], v: &[T]) -> Result<()> {

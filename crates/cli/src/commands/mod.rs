@@ -3,3 +3,4 @@
 pub mod convert;
 pub mod dwt;
 pub mod info;
+pub mod mask;

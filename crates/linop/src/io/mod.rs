@@ -1,9 +1,11 @@
-//! Array and matrix file I/O: NumPy `.npy` ([`npy`]) and Matrix Market `.mtx` ([`mtx`]).
+//! Array, matrix and image file I/O: NumPy `.npy` ([`npy`]), Matrix Market `.mtx` ([`mtx`])
+//! and grayscale PNG ([`png`]).
 //!
 //! Every writer goes through [`atomic_write`], so a failure never leaves a half-written file.
 
 pub mod mtx;
 pub mod npy;
+pub mod png;
 
 use crate::{Error, Result};
 use std::io::{BufWriter, Write};
