@@ -69,14 +69,7 @@ fn main() -> Result<(), Error> {
     })?;
     let wavelet = Dwt2::<Complex<f64>>::new(256, 256, Wavelet::new("db4")?, 4)?;
     println!("\nmask        accel   PSF side/main   wavelet TPSF side/main");
-    for kind in [
-        MaskKind::Cartesian,
-        MaskKind::Poisson,
-        MaskKind::Radial,
-        MaskKind::Golden,
-        MaskKind::Random,
-        MaskKind::VdRandom,
-    ] {
+    for kind in MaskKind::ALL {
         let mask = MaskParams::new(kind, 256, 256, 4.0)
             .acs(if kind == MaskKind::Cartesian { 24 } else { 16 })
             .seed(seed)

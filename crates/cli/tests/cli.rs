@@ -2,52 +2,10 @@
 //! bad-input case (one clear line on stderr, exit code 2, no output file left behind).
 
 use cstk_linop::io::{mtx, npy};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn cstk(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cstk"))
-        .args(args)
-        .current_dir(workspace_root())
-        .output()
-        .expect("run cstk")
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A fresh directory for one test.
-fn scratch_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cstk-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Asserts a failed run: exit code 2 and one `error:` line mentioning every `needle`.
-fn assert_fails(o: &Output, needles: &[&str]) {
-    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
-    let err = stderr(o);
-    assert!(err.starts_with("error: "), "stderr: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected: {err}"
-    );
-    for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-}
+use common::{assert_fails, cstk, scratch_dir, stderr, stdout, workspace_root};
+use std::path::Path;
 
 #[test]
 fn info_on_the_bundled_matrix() {

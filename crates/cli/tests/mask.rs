@@ -2,40 +2,9 @@
 //! independence, and bad flags (one `error:` line naming the flag, exit code 2, no file).
 
 use cstk_measure::mask::{Mask, MaskKind, MaskParams};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn cstk_env(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_cstk"));
-    c.args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run cstk")
-}
-
-fn cstk(args: &[&str]) -> Output {
-    cstk_env(args, &[])
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("cstk-cli-mask-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+use common::{assert_fails_leaving_nothing, cstk, cstk_env, s, scratch_dir, stderr, stdout};
 
 #[test]
 fn every_kind_writes_png_and_npy() {
@@ -173,25 +142,6 @@ fn output_is_independent_of_the_thread_count() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
-/// Asserts a failed run: exit code 2, one `error:` line mentioning every needle, and no
-/// output file (nor a temporary one) left in `dir`.
-fn assert_fails(o: &Output, needles: &[&str], dir: &Path) {
-    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
-    let err = stderr(o);
-    assert!(err.starts_with("error: "), "stderr: {err}");
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected: {err}"
-    );
-    for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-    let left: Vec<_> = std::fs::read_dir(dir).unwrap().collect();
-    assert!(left.is_empty(), "files left behind: {left:?}");
-}
-
 #[test]
 fn bad_flags_fail_cleanly() {
     let d = scratch_dir("bad");
@@ -300,7 +250,7 @@ fn bad_flags_fail_cleanly() {
         ),
     ];
     for (args, needles) in cases {
-        assert_fails(&run(args), needles, &d);
+        assert_fails_leaving_nothing(&run(args), needles, &d);
     }
     // a bad output name or place: nothing written
     let o = cstk(&[
@@ -312,7 +262,7 @@ fn bad_flags_fail_cleanly() {
         "--out",
         s(&d.join("m.tiff")),
     ]);
-    assert_fails(&o, &["--out", "m.tiff", ".png or .npy"], &d);
+    assert_fails_leaving_nothing(&o, &["--out", "m.tiff", ".png or .npy"], &d);
     let o = cstk(&[
         "mask",
         "--kind",
@@ -322,6 +272,6 @@ fn bad_flags_fail_cleanly() {
         "--out",
         s(&d.join("no/m.npy")),
     ]);
-    assert_fails(&o, &["no/m.npy"], &d);
+    assert_fails_leaving_nothing(&o, &["no/m.npy"], &d);
     std::fs::remove_dir_all(&d).unwrap();
 }

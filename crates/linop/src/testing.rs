@@ -198,3 +198,18 @@ pub fn assert_unitary<T: Scalar, L: LinOp<T> + ?Sized>(op: &L, rtol: f64, what: 
         &format!("{what}: A A^H y"),
     );
 }
+
+/// Runs `f` inside a fresh rayon pool of `threads` threads — how tests check that a result
+/// does not depend on the thread count. Panics if the pool cannot be built.
+///
+/// ```
+/// use cstk_linop::testing::in_pool;
+/// assert_eq!(in_pool(2, rayon::current_num_threads), 2);
+/// ```
+pub fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("rayon thread pool")
+        .install(f)
+}

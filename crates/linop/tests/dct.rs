@@ -4,7 +4,7 @@
 //! for garbage-filled scratch, and no allocation per call.
 
 use cstk_linop::io::npy::read_npy;
-use cstk_linop::testing::{assert_close, assert_unitary, dot_test, random_vec};
+use cstk_linop::testing::{assert_close, assert_unitary, dot_test, in_pool, random_vec};
 use cstk_linop::transforms::dct::{Dct1, Dct2};
 use cstk_linop::{Complex, Error, LinOp, Scalar};
 use proptest::prelude::*;
@@ -23,13 +23,6 @@ fn load<T: Scalar>(name: &str) -> Vec<T> {
         .join("tests/data/fourier")
         .join(format!("{name}.npy"));
     read_npy::<T>(&path).unwrap_or_else(|e| panic!("{e}")).data
-}
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
 }
 
 /// The orthonormal DCT-II (or, transposed, DCT-III) matrix entry `C[k][n]`.
@@ -227,9 +220,9 @@ fn outputs<T: Scalar>(ny: usize, nx: usize, build: usize, run: usize, fill: T) -
 where
     Dct2<f64>: LinOp<T>,
 {
-    let op = pool(build).install(|| Dct2::<f64>::new(ny, nx).unwrap());
+    let op = in_pool(build, || Dct2::<f64>::new(ny, nx).unwrap());
     let x: Vec<T> = random_vec(ny * nx, 7);
-    pool(run).install(|| {
+    in_pool(run, || {
         let mut scratch = vec![fill; op.scratch_len()];
         let mut a = vec![fill; ny * nx];
         let mut b = vec![fill; ny * nx];

@@ -5,7 +5,7 @@
 use cstk_linop::io::npy::read_npy;
 use cstk_linop::nalgebra::DMatrix;
 use cstk_linop::testing::{
-    adjoint_matrix_of, assert_bitwise, assert_close, dot_test, matrix_of, random_vec,
+    adjoint_matrix_of, assert_bitwise, assert_close, dot_test, in_pool, matrix_of, random_vec,
 };
 use cstk_linop::transforms::diff::{Boundary, Gradient1, Gradient2};
 use cstk_linop::{Complex, Error, LinOp, Scalar, opnorm_est};
@@ -32,13 +32,6 @@ fn load<T: Scalar>(name: &str) -> (Vec<usize>, Vec<T>) {
 
 fn neg<T: Scalar>(v: &[T]) -> Vec<T> {
     v.iter().map(|&a| -a).collect()
-}
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -254,7 +247,7 @@ fn identical_for_any_thread_count() {
         let x: Vec<f64> = random_vec(300 * 250, 1);
         let g: Vec<f64> = random_vec(2 * 300 * 250, 2);
         let run = |t: usize| {
-            pool(t).install(|| {
+            in_pool(t, || {
                 let mut div = vec![0.0; 300 * 250];
                 d.divergence(&g, &mut div);
                 (d.apply_vec(&x), d.adjoint_vec(&g), div)
@@ -268,7 +261,7 @@ fn identical_for_any_thread_count() {
         let n = 100_003;
         let d1 = Gradient1::new(n, bc).unwrap();
         let x1: Vec<C32> = random_vec(n, 3);
-        let run1 = |t: usize| pool(t).install(|| (d1.apply_vec(&x1), d1.adjoint_vec(&x1)));
+        let run1 = |t: usize| in_pool(t, || (d1.apply_vec(&x1), d1.adjoint_vec(&x1)));
         let (one, two) = (run1(1), run1(2));
         assert_bitwise(&one.0, &two.0, &format!("Gradient1 {name} apply"));
         assert_bitwise(&one.1, &two.1, &format!("Gradient1 {name} adjoint"));

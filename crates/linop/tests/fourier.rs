@@ -4,7 +4,7 @@
 //! thread count and for garbage-filled scratch, and no allocation per call.
 
 use cstk_linop::io::npy::read_npy;
-use cstk_linop::testing::{assert_close, assert_unitary, dot_test, random_vec};
+use cstk_linop::testing::{assert_close, assert_unitary, dot_test, in_pool, random_vec};
 use cstk_linop::transforms::fourier::{Fft1, Fft2, FftReal};
 use cstk_linop::{Complex, Error, LinOp, Scalar};
 use proptest::prelude::*;
@@ -27,13 +27,6 @@ fn load<T: Scalar>(name: &str) -> (Vec<usize>, Vec<T>) {
 
 fn to_complex<R: FftReal>(x: &[R]) -> Vec<Complex<R>> {
     x.iter().map(|&v| Complex::new(v, R::zero())).collect()
-}
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
 }
 
 /// `Σₙ x[n] e^{∓2πi (k−h)(n−h)/N} / √N` with `h = N/2` when centered, else 0 (exact
@@ -257,10 +250,10 @@ fn outputs(
     run: usize,
     fill: C64,
 ) -> Vec<Vec<C64>> {
-    let op = pool(build).install(|| Fft2::<f64>::new(ny, nx, centered).unwrap());
+    let op = in_pool(build, || Fft2::<f64>::new(ny, nx, centered).unwrap());
     let x: Vec<C64> = random_vec(ny * nx, 7);
     let xr: Vec<f64> = random_vec(ny * nx, 8);
-    pool(run).install(|| {
+    in_pool(run, || {
         let mut scratch = vec![fill; op.scratch_len()];
         let mut a = vec![fill; ny * nx];
         let mut b = vec![fill; ny * nx];

@@ -4,7 +4,7 @@
 
 use cstk_linop::io::npy::read_npy;
 use cstk_linop::nalgebra::DMatrix;
-use cstk_linop::testing::{assert_bitwise, assert_close, dot_test, random_vec};
+use cstk_linop::testing::{assert_bitwise, assert_close, dot_test, in_pool, random_vec};
 use cstk_linop::transforms::hadamard::{Hadamard, HadamardOrder};
 use cstk_linop::{Complex, Error, LinOp, Scalar};
 use proptest::prelude::*;
@@ -76,13 +76,6 @@ fn naive<T: Scalar>(m: &DMatrix<f64>, x: &[T]) -> Vec<T> {
             T::from_f64_parts(s.re, s.im)
         })
         .collect()
-}
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -307,9 +300,9 @@ fn check_threads<T: Scalar>(n: usize) {
     for order in ORDERS {
         let h = Hadamard::new(n, order).unwrap();
         let x: Vec<T> = random_vec(n, 21);
-        let one = pool(1).install(|| h.apply_vec(&x));
-        let two = pool(2).install(|| h.apply_vec(&x));
-        let three = pool(3).install(|| h.apply_vec(&x));
+        let one = in_pool(1, || h.apply_vec(&x));
+        let two = in_pool(2, || h.apply_vec(&x));
+        let three = in_pool(3, || h.apply_vec(&x));
         let what = format!("{order:?} n={n} {}", T::NAME);
         assert_bitwise(&one, &two, &format!("{what}: 1 vs 2 threads"));
         assert_bitwise(&one, &three, &format!("{what}: 1 vs 3 threads"));

@@ -3,7 +3,7 @@
 //! layouts, errors and thread-count independence.
 
 use cstk_linop::io::npy::read_npy;
-use cstk_linop::testing::{assert_close, dot_test, random_vec};
+use cstk_linop::testing::{assert_close, dot_test, in_pool, random_vec};
 use cstk_linop::transforms::wavelet::{
     Block, Dwt1, Dwt2, Subband, Swt1, Swt2, Wavelet, WaveletFamily, dwt_max_level, swt_max_level,
 };
@@ -684,14 +684,6 @@ fn detail_level_out_of_range_panics() {
 // ---------------------------------------------------------------------------------------
 // threads and scratch
 // ---------------------------------------------------------------------------------------
-
-fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
-}
 
 fn same_for_1_and_2_threads<L: LinOp<f64>>(op: &L, what: &str) {
     let x: Vec<f64> = random_vec(op.ncols(), 11);

@@ -2,7 +2,7 @@
 //! constants are known, point-spread functions of masks with known aliasing, and
 //! bit-identical results for any number of threads.
 
-use cstk_linop::testing::{matrix_of, random_vec};
+use cstk_linop::testing::{in_pool, matrix_of, random_vec};
 use cstk_linop::{Complex, Dwt2, Error, Fft1, Identity, LinOp, Scalar, Wavelet};
 use cstk_measure::diagnostics::{
     Coherence, RipParams, mutual_coherence, mutual_coherence_op, psf, rip_lower_bound, tpsf,
@@ -16,14 +16,6 @@ type C64 = Complex<f64>;
 
 fn random_matrix<T: Scalar>(m: usize, n: usize, seed: u64) -> DMatrix<T> {
     DMatrix::from_column_slice(m, n, &random_vec::<T>(m * n, seed))
-}
-
-fn with_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
 }
 
 /// `max_{i<j} |⟨a_i, a_j⟩| / (‖a_i‖‖a_j‖)` in `Complex<f64>` by the definition, with the
@@ -142,14 +134,14 @@ fn coherence_is_bit_identical_across_thread_counts() {
         assert_eq!(a.pair, b.pair);
     }
     let a = random_matrix::<f64>(70, 900, 7);
-    let one = with_threads(1, || mutual_coherence(&a).unwrap());
-    let two = with_threads(2, || mutual_coherence(&a).unwrap());
-    let three = with_threads(3, || mutual_coherence(&a).unwrap());
+    let one = in_pool(1, || mutual_coherence(&a).unwrap());
+    let two = in_pool(2, || mutual_coherence(&a).unwrap());
+    let three = in_pool(3, || mutual_coherence(&a).unwrap());
     same(&one, &two);
     same(&one, &three);
     let z = random_matrix::<C64>(40, 520, 8);
-    let one = with_threads(1, || mutual_coherence(&z).unwrap());
-    let two = with_threads(2, || mutual_coherence(&z).unwrap());
+    let one = in_pool(1, || mutual_coherence(&z).unwrap());
+    let two = in_pool(2, || mutual_coherence(&z).unwrap());
     same(&one, &two);
 }
 
@@ -160,7 +152,7 @@ fn coherence_of_an_operator_materializes_its_columns() {
     assert!(c.value < 1e-14);
     let a = random_matrix::<f64>(12, 40, 9);
     let op = cstk_linop::DenseOp::new(a.clone());
-    let via_op = with_threads(2, || mutual_coherence_op(&op).unwrap());
+    let via_op = in_pool(2, || mutual_coherence_op(&op).unwrap());
     let direct = mutual_coherence(&a).unwrap();
     assert_eq!(via_op.value.to_bits(), direct.value.to_bits());
     assert_eq!(via_op.pair, direct.pair);
@@ -297,8 +289,8 @@ fn greedy_beats_random_search_with_the_same_budget() {
 fn rip_is_bit_identical_across_thread_counts() {
     let a = random_matrix::<C64>(24, 90, 31) / C64::new((24f64 / 3.0).sqrt(), 0.0);
     let p = RipParams::new(5).random_trials(300).seed(9);
-    let one = with_threads(1, || rip_lower_bound(&a, &p).unwrap());
-    let two = with_threads(2, || rip_lower_bound(&a, &p).unwrap());
+    let one = in_pool(1, || rip_lower_bound(&a, &p).unwrap());
+    let two = in_pool(2, || rip_lower_bound(&a, &p).unwrap());
     assert_eq!(one.delta.to_bits(), two.delta.to_bits());
     assert_eq!(one.lower.to_bits(), two.lower.to_bits());
     assert_eq!(one.upper.to_bits(), two.upper.to_bits());

@@ -1,21 +1,13 @@
 //! Sensing ensembles: statistics within confidence bounds, exact structure, adjoints, thread
 //! independence and golden values.
 
-use cstk_linop::testing::{assert_bitwise, dot_test, matrix_of};
+use cstk_linop::testing::{assert_bitwise, dot_test, in_pool, matrix_of};
 use cstk_linop::{Complex, Dct1, Hadamard, LinOp};
 use cstk_measure::ensembles::{partial_dct, partial_fourier, sparse_random, srht};
 use cstk_measure::{DenseEnsemble, Error, Randomizer, SubsampledTransform};
 use nalgebra::DMatrix;
 
 type C64 = Complex<f64>;
-
-fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
-}
 
 /// Mean and variance of a sample.
 fn moments(v: impl Iterator<Item = f64>) -> (f64, f64, usize) {
