@@ -34,6 +34,11 @@ enum Command {
     /// variable-density random points. Writes .png or .npy (1 = sampled) and prints the
     /// achieved acceleration.
     Mask(commands::mask::MaskArgs),
+    /// Sparse recovery of a 1-D signal x from y = A x with any solver (omp, fista, ista, cd,
+    /// admm-bp, iht, cosamp); --lambda is the λ of ½‖Ax − y‖² + λ‖x‖₁ for every solver
+    /// (scikit-learn's alpha = λ/m). Writes x as .npy and prints iterations, stop reason,
+    /// residual and time (JSON with --json).
+    Recover(commands::recover::RecoverArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => commands::convert::run(args),
         Command::Dwt(args) => commands::dwt::run(args),
         Command::Mask(args) => commands::mask::run(args),
+        Command::Recover(args) => commands::recover::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,1 +1,25 @@
-//! Proximal operators and sparse-recovery algorithms (ISTA, FISTA, OMP, coordinate descent, …) over `cstk-linop` operators.
+//! # cstk-solvers
+//!
+//! Proximal operators and sparse-recovery algorithms over [`cstk_linop::LinOp`]s and slices:
+//! ISTA/FISTA (with a sparsifying operator and a duality-gap certificate), OMP, coordinate
+//! descent for the LASSO and ElasticNet with scikit-learn's semantics and regularization
+//! paths, and more. Every solver returns a [`Solution`] (x, iterations, [`StopReason`],
+//! [`History`]) and accepts an observer called once per iteration.
+//!
+//! Errors are [`cstk_linop::Error`] (re-exported as [`Error`]): invalid parameters, shape
+//! mismatches, and NaN/Inf in the data or in the iterates (naming the iteration).
+
+#![warn(missing_docs)]
+
+pub mod admm;
+pub mod cd;
+pub mod cosamp;
+pub mod fista;
+pub mod iht;
+pub mod omp;
+pub mod prox;
+pub mod solution;
+pub mod tv;
+
+pub use cstk_linop::{Error, Result};
+pub use solution::{History, Observer, Progress, Recorder, Solution, StopReason};

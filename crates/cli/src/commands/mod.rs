@@ -4,3 +4,4 @@ pub mod convert;
 pub mod dwt;
 pub mod info;
 pub mod mask;
+pub mod recover;

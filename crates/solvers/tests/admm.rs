@@ -1,0 +1,106 @@
+//! ADMM basis pursuit: exact recovery of sparse signals, optimality against a known
+//! minimizer, complex data, bad inputs.
+
+use cstk_measure::DenseEnsemble;
+use cstk_measure::signals::{Amplitude, sparse_signal};
+use cstk_solvers::admm::AdmmBp;
+use cstk_solvers::{Error, StopReason};
+use nalgebra::DMatrix;
+use num_complex::Complex;
+
+fn rel_err<T: cstk_linop::Scalar>(a: &[T], b: &[T]) -> f64 {
+    let d: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x - *y).to_c64().norm_sqr())
+        .sum();
+    let n: f64 = b.iter().map(|y| y.to_c64().norm_sqr()).sum();
+    (d / n).sqrt()
+}
+
+#[test]
+fn recovers_sparse_signals_exactly() {
+    for seed in 0..5 {
+        let (m, n, k) = (80, 200, 10);
+        let a = DenseEnsemble::Gaussian.matrix::<f64>(m, n, seed).unwrap();
+        let x = sparse_signal::<f64>(n, k, Amplitude::Gaussian, seed)
+            .unwrap()
+            .x;
+        let y = (&a * nalgebra::DVector::from_column_slice(&x))
+            .as_slice()
+            .to_vec();
+        let sol = AdmmBp::params().solve(&a, &y).unwrap();
+        assert!(sol.converged(), "seed {seed}: {:?}", sol.stop);
+        assert!(
+            rel_err(&sol.x, &x) < 1e-6,
+            "seed {seed}: {}",
+            rel_err(&sol.x, &x)
+        );
+        // feasibility of the returned iterate
+        let r = &a * nalgebra::DVector::from_column_slice(&sol.x)
+            - nalgebra::DVector::from_column_slice(&y);
+        assert!(r.norm() < 1e-6 * nalgebra::DVector::from_column_slice(&y).norm());
+    }
+}
+
+#[test]
+fn complex_basis_pursuit() {
+    let (m, n, k) = (60, 150, 6);
+    let a = DenseEnsemble::Gaussian
+        .matrix::<Complex<f64>>(m, n, 9)
+        .unwrap();
+    let x = sparse_signal::<Complex<f64>>(n, k, Amplitude::Gaussian, 9)
+        .unwrap()
+        .x;
+    let y = (&a * nalgebra::DVector::from_column_slice(&x))
+        .as_slice()
+        .to_vec();
+    let sol = AdmmBp::params().solve(&a, &y).unwrap();
+    assert!(sol.converged());
+    assert!(rel_err(&sol.x, &x) < 1e-6, "{}", rel_err(&sol.x, &x));
+}
+
+#[test]
+fn minimizer_when_the_sparse_solution_is_not_unique_in_l0() {
+    // x0 + x2 = 1, x1 + x2 = 1: feasible x = (1 − t, 1 − t, t), ‖x‖₁ = 2 − t for t ≤ 1,
+    // minimized at t = 1 with value 1.
+    let a = DMatrix::<f64>::from_row_slice(2, 3, &[1.0, 0.0, 1.0, 0.0, 1.0, 1.0]);
+    let sol = AdmmBp::params().solve(&a, &[1.0, 1.0]).unwrap();
+    assert!((sol.objective - 1.0).abs() < 1e-7);
+    assert!((sol.x[2] - 1.0).abs() < 1e-7);
+    assert_eq!(sol.history.len(), sol.iterations);
+}
+
+#[test]
+fn bad_inputs() {
+    let a = DMatrix::from_row_slice(2, 3, &[1.0, 2.0, 3.0, 2.0, 4.0, 6.0]); // rank 1
+    let e = AdmmBp::params().solve(&a, &[1.0, 2.0]).unwrap_err();
+    assert!(e.to_string().contains("full row rank"), "{e}");
+    let a = DMatrix::from_row_slice(2, 3, &[1.0, 0.0, 1.0, 0.0, 1.0, 1.0]);
+    assert!(matches!(
+        AdmmBp::params().solve(&a, &[1.0]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        AdmmBp::params().solve(&a, &[1.0, f64::NAN]),
+        Err(Error::NonFinite { .. })
+    ));
+    let mut bad = a.clone();
+    bad[(1, 1)] = f64::INFINITY;
+    assert!(matches!(
+        AdmmBp::params().solve(&bad, &[1.0, 1.0]),
+        Err(Error::NonFinite { .. })
+    ));
+    assert!(AdmmBp::params().rho(0.0).solve(&a, &[1.0, 1.0]).is_err());
+    assert!(
+        AdmmBp::params()
+            .relaxation(2.0)
+            .solve(&a, &[1.0, 1.0])
+            .is_err()
+    );
+    let sol = AdmmBp::params().max_iter(3).solve(&a, &[1.0, 1.0]).unwrap();
+    assert_eq!(sol.stop, StopReason::MaxIterations);
+    // zero y: x = 0
+    let sol = AdmmBp::params().solve(&a, &[0.0, 0.0]).unwrap();
+    assert!(sol.x.iter().all(|v| *v == 0.0));
+}
