@@ -104,3 +104,70 @@ fn bad_inputs() {
     let sol = AdmmBp::params().solve(&a, &[0.0, 0.0]).unwrap();
     assert!(sol.x.iter().all(|v| *v == 0.0));
 }
+
+#[test]
+fn generalized_lasso_matches_anisotropic_tv_by_chambolle_pock() {
+    use cstk_linop::{Boundary, Gradient2, Identity};
+    use cstk_solvers::admm::AdmmLasso;
+    use cstk_solvers::tv::{TvKind, TvRegularized};
+    let (ny, nx) = (8, 8);
+    let y: Vec<f64> = cstk_linop::testing::random_vec(ny * nx, 4);
+    let d = Gradient2::new(ny, nx, Boundary::Neumann).unwrap();
+    let lam = 0.2;
+    let admm = AdmmLasso::params()
+        .tol(1e-12, 1e-10)
+        .max_iter(20_000)
+        .solve(&Identity::new(ny * nx), &d, &y, lam)
+        .unwrap();
+    assert!(admm.converged(), "{:?}", admm.stop);
+    let cp = TvRegularized::params(ny, nx, lam)
+        .kind(TvKind::Anisotropic)
+        .tol(1e-12)
+        .max_iter(100_000)
+        .solve(&Identity::new(ny * nx), &y)
+        .unwrap();
+    assert!(
+        (admm.objective - cp.objective).abs() < 1e-7 * cp.objective,
+        "{} vs {}",
+        admm.objective,
+        cp.objective
+    );
+    let dx: f64 = admm
+        .x
+        .iter()
+        .zip(&cp.x)
+        .map(|(a, b)| (a - b).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(dx < 1e-4, "{dx}");
+}
+
+#[test]
+fn generalized_lasso_bad_inputs() {
+    use cstk_linop::Identity;
+    use cstk_solvers::admm::AdmmLasso;
+    let id = Identity::new(3);
+    assert!(matches!(
+        AdmmLasso::params().solve(&id, &Identity::new(2), &[1.0f64; 3], 0.1),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        AdmmLasso::params().solve(&id, &id, &[1.0f64; 2], 0.1),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(
+        AdmmLasso::params()
+            .solve(&id, &id, &[1.0f64; 3], -0.1)
+            .is_err()
+    );
+    assert!(
+        AdmmLasso::params()
+            .rho(0.0)
+            .solve(&id, &id, &[1.0f64; 3], 0.1)
+            .is_err()
+    );
+    assert!(matches!(
+        AdmmLasso::params().solve(&id, &id, &[1.0, f64::NAN, 0.0], 0.1),
+        Err(Error::NonFinite { .. })
+    ));
+}

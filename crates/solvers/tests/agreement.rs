@@ -1,12 +1,13 @@
-//! Different algorithms, one minimizer: FISTA, ISTA (proximal gradient) and coordinate
+//! Different algorithms, one minimizer: FISTA, ISTA (proximal gradient), ADMM and coordinate
 //! descent reach the same LASSO objective to 1e-8 relative; OMP, CoSaMP, IHT and ADMM basis
 //! pursuit agree on the support of an exactly sparse problem.
 
+use cstk_linop::Identity;
 use cstk_linop::{DenseOp, LinOp, testing::random_vec};
 use cstk_measure::DenseEnsemble;
 use cstk_measure::signals::{Amplitude, sparse_signal};
 use cstk_solvers::Solution;
-use cstk_solvers::admm::AdmmBp;
+use cstk_solvers::admm::{AdmmBp, AdmmLasso};
 use cstk_solvers::cd::ElasticNet;
 use cstk_solvers::cosamp::Cosamp;
 use cstk_solvers::fista::{Fista, lambda_max};
@@ -54,7 +55,14 @@ fn proximal_gradient_and_coordinate_descent_agree() {
             .fit(&a, &y)
             .unwrap()
             .into();
+        let admm = AdmmLasso::params()
+            .tol(1e-12, 1e-11)
+            .max_iter(50_000)
+            .solve(&op, &Identity::new(n), &y, lam)
+            .unwrap();
+        assert!(admm.converged(), "admm: {:?}", admm.stop);
         let objs = [
+            ("admm", lasso_objective(&op, &y, &admm.x, lam)),
             ("fista", lasso_objective(&op, &y, &fista.x, lam)),
             ("ista", lasso_objective(&op, &y, &ista.x, lam)),
             ("cd", lasso_objective(&op, &y, &cd.x, lam)),
