@@ -33,6 +33,7 @@ use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
     shape_mismatch,
 };
+use crate::vecops::{diff_norm, norm};
 use cstk_linop::{Error, LinOp, Result, Scalar};
 use nalgebra::{DMatrix, DVector};
 use std::ops::ControlFlow;
@@ -98,40 +99,10 @@ impl AdmmBp {
         Self::default()
     }
 
-    /// Sets `ρ`.
-    pub fn rho(mut self, rho: f64) -> Self {
-        self.rho = rho;
-        self
-    }
-
-    /// Sets the over-relaxation `α`.
-    pub fn relaxation(mut self, alpha: f64) -> Self {
-        self.relaxation = alpha;
-        self
-    }
-
-    /// Residual balancing on or off.
-    pub fn adaptive_rho(mut self, on: bool) -> Self {
-        self.adaptive_rho = on;
-        self
-    }
-
-    /// Sets `max_iter`.
-    pub fn max_iter(mut self, n: usize) -> Self {
-        self.max_iter = n;
-        self
-    }
-
     /// Sets both tolerances.
     pub fn tol(mut self, abs_tol: f64, rel_tol: f64) -> Self {
         self.abs_tol = abs_tol;
         self.rel_tol = rel_tol;
-        self
-    }
-
-    /// History recording on or off.
-    pub fn record_history(mut self, on: bool) -> Self {
-        self.record_history = on;
         self
     }
 
@@ -245,10 +216,11 @@ impl AdmmBp {
                 u[i] += v[i] - z[i];
             }
             // residuals
-            let r = norm_diff(&x, &z);
-            let s = rho * norm_diff(&z, &z_old);
-            let eps_pri = sqrt_n * self.abs_tol + self.rel_tol * norm(&x).max(norm(&z));
-            let eps_dual = sqrt_n * self.abs_tol + self.rel_tol * rho * norm(&u);
+            let r = diff_norm(x.as_slice(), z.as_slice());
+            let s = rho * diff_norm(z.as_slice(), z_old.as_slice());
+            let eps_pri =
+                sqrt_n * self.abs_tol + self.rel_tol * norm(x.as_slice()).max(norm(z.as_slice()));
+            let eps_dual = sqrt_n * self.abs_tol + self.rel_tol * rho * norm(u.as_slice());
             objective = l1_norm(z.as_slice());
             if !(objective.is_finite() && r.is_finite()) {
                 return Err(diverged_error("admm-bp", k, "iterate", objective + r));
@@ -257,7 +229,7 @@ impl AdmmBp {
                 iteration: k,
                 objective,
                 residual: r,
-                rel_change: s / rho / norm(&z).max(f64::MIN_POSITIVE),
+                rel_change: s / rho / norm(z.as_slice()).max(f64::MIN_POSITIVE),
                 step: rho,
                 ..Progress::default()
             });
@@ -294,17 +266,18 @@ impl AdmmBp {
     }
 }
 
-fn norm<T: Scalar>(v: &DVector<T>) -> f64 {
-    v.iter().map(|x| x.to_c64().norm_sqr()).sum::<f64>().sqrt()
-}
-
-fn norm_diff<T: Scalar>(a: &DVector<T>, b: &DVector<T>) -> f64 {
-    a.iter()
-        .zip(b.iter())
-        .map(|(x, y)| (*x - *y).to_c64().norm_sqr())
-        .sum::<f64>()
-        .sqrt()
-}
+setters!(AdmmBp {
+    /// Sets `ρ`.
+    rho: f64,
+    /// Sets the over-relaxation `α`.
+    relaxation: f64,
+    /// Residual balancing on or off.
+    adaptive_rho: bool,
+    /// Sets `max_iter`.
+    max_iter: usize,
+    /// History recording on or off.
+    record_history: bool,
+});
 
 /// ADMM for the generalized LASSO `min_x ½‖A x − y‖₂² + λ‖D x‖₁` (Boyd et al. 2011, §6.4.1)
 /// for any operators `A` (`m × n`) and `D` (`p × n`) — `D = I` is the LASSO, `D` a
@@ -378,28 +351,10 @@ impl AdmmLasso {
         Self::default()
     }
 
-    /// Sets `ρ`.
-    pub fn rho(mut self, rho: f64) -> Self {
-        self.rho = rho;
-        self
-    }
-
-    /// Sets `max_iter`.
-    pub fn max_iter(mut self, n: usize) -> Self {
-        self.max_iter = n;
-        self
-    }
-
     /// Sets both tolerances.
     pub fn tol(mut self, abs_tol: f64, rel_tol: f64) -> Self {
         self.abs_tol = abs_tol;
         self.rel_tol = rel_tol;
-        self
-    }
-
-    /// History recording on or off.
-    pub fn record_history(mut self, on: bool) -> Self {
-        self.record_history = on;
         self
     }
 
@@ -530,11 +485,10 @@ impl AdmmLasso {
                 *t = *zi - *zo;
             }
             d.adjoint_with_scratch(&tmp_p, &mut tmp_n, &mut sd);
-            let s = rho * slice_norm(&tmp_n);
+            let s = rho * norm(&tmp_n);
             d.adjoint_with_scratch(&u, &mut tmp_n, &mut sd);
-            let eps_pri =
-                sqrt_p * self.abs_tol + self.rel_tol * slice_norm(&dx).max(slice_norm(&z));
-            let eps_dual = sqrt_n * self.abs_tol + self.rel_tol * rho * slice_norm(&tmp_n);
+            let eps_pri = sqrt_p * self.abs_tol + self.rel_tol * norm(&dx).max(norm(&z));
+            let eps_dual = sqrt_n * self.abs_tol + self.rel_tol * rho * norm(&tmp_n);
             if self.record_history || k == self.max_iter {
                 objective = lasso_objective(a, y, &x, &dx, lambda, &mut cg.am, &mut sa);
             }
@@ -585,6 +539,19 @@ impl AdmmLasso {
     }
 }
 
+setters!(AdmmLasso {
+    /// Sets `ρ`.
+    rho: f64,
+    /// Sets `max_iter`.
+    max_iter: usize,
+    /// Sets the inner CG tolerance.
+    cg_tol: f64,
+    /// Sets the inner CG iteration limit.
+    cg_max_iter: usize,
+    /// History recording on or off.
+    record_history: bool,
+});
+
 /// `½‖A x − y‖² + λ‖D x‖₁` given `D x`.
 fn lasso_objective<T: Scalar, A: LinOp<T> + ?Sized>(
     a: &A,
@@ -597,18 +564,6 @@ fn lasso_objective<T: Scalar, A: LinOp<T> + ?Sized>(
 ) -> f64 {
     a.apply_with_scratch(x, ax, scratch);
     0.5 * diff_norm(ax, y).powi(2) + lambda * l1_norm(dx)
-}
-
-fn slice_norm<T: Scalar>(v: &[T]) -> f64 {
-    v.iter().map(|x| x.to_c64().norm_sqr()).sum::<f64>().sqrt()
-}
-
-fn diff_norm<T: Scalar>(a: &[T], b: &[T]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (*x - *y).to_c64().norm_sqr())
-        .sum::<f64>()
-        .sqrt()
 }
 
 /// Conjugate gradients on `(AᴴA + ρDᴴD) x = b`, buffers allocated once.
@@ -676,8 +631,8 @@ impl<T: Scalar> Cg<T> {
             *ri = *bi - *qi;
         }
         p.copy_from_slice(r);
-        let b_norm = slice_norm(b).max(f64::MIN_POSITIVE);
-        let mut rr = slice_norm(r).powi(2);
+        let b_norm = norm(b).max(f64::MIN_POSITIVE);
+        let mut rr = norm(r).powi(2);
         for _ in 0..max_iter {
             if rr.sqrt() <= tol * b_norm {
                 break;
@@ -699,7 +654,7 @@ impl<T: Scalar> Cg<T> {
                 *xi += *pi * alpha;
                 *ri -= *qi * alpha;
             }
-            let rr_new = slice_norm(r).powi(2);
+            let rr_new = norm(r).powi(2);
             let beta = T::from_f64_parts(rr_new / rr, 0.0);
             for (pi, ri) in p.iter_mut().zip(r.iter()) {
                 *pi = *ri + *pi * beta;

@@ -172,12 +172,6 @@ impl From<Fit> for Solution<f64> {
     }
 }
 
-macro_rules! setters {
-    ($t:ty { $($(#[$m:meta])* $name:ident : $ty:ty),* $(,)? }) => {
-        impl $t { $( $(#[$m])* #[must_use] pub fn $name(mut self, v: $ty) -> Self { self.$name = v; self } )* }
-    };
-}
-
 setters!(ElasticNet {
     /// Sets `alpha`.
     alpha: f64,

@@ -12,12 +12,13 @@
 //! assert_eq!(sol.x, vec![0.0, -3.0, 2.0, 0.0]);
 //! ```
 
-use crate::iht::{norm, validate_sparsity};
+use crate::iht::validate_sparsity;
 use crate::prox::{largest_indices, real_to_f64};
 use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
     shape_mismatch,
 };
+use crate::vecops::norm;
 use cstk_linop::{Result, Scalar};
 use nalgebra::{DMatrix, DVector};
 use std::ops::ControlFlow;
@@ -59,24 +60,6 @@ impl Cosamp {
             tol: 1e-10,
             record_history: true,
         }
-    }
-
-    /// Sets `max_iter`.
-    pub fn max_iter(mut self, n: usize) -> Self {
-        self.max_iter = n;
-        self
-    }
-
-    /// Sets `tol`.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
-    /// History recording on or off.
-    pub fn record_history(mut self, on: bool) -> Self {
-        self.record_history = on;
-        self
     }
 
     /// Runs CoSaMP from `x = 0`.
@@ -199,6 +182,15 @@ impl Cosamp {
         })
     }
 }
+
+setters!(Cosamp {
+    /// Sets `max_iter`.
+    max_iter: usize,
+    /// Sets `tol`.
+    tol: f64,
+    /// History recording on or off.
+    record_history: bool,
+});
 
 /// `argmin_b ‖B b − y‖₂` by Householder QR (columns of `B` assumed independent; a singular
 /// `R` falls back to the minimum-norm solution by SVD).

@@ -27,6 +27,7 @@ use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
     shape_mismatch,
 };
+use crate::vecops::{max_modulus, norm_sq, re_dot};
 use cstk_linop::{Adjoint, Compose, LinOp, PowerIteration, Result, Scalar};
 use std::ops::ControlFlow;
 
@@ -125,15 +126,24 @@ impl Default for Fista {
     }
 }
 
-macro_rules! setter {
-    ($(#[$doc:meta])* $name:ident: $ty:ty) => {
-        $(#[$doc])*
-        pub fn $name(mut self, $name: $ty) -> Self {
-            self.$name = $name;
-            self
-        }
-    };
-}
+setters!(Fista {
+    /// Sets `max_iter`.
+    max_iter: usize,
+    /// Sets `tol`.
+    tol: f64,
+    /// Sets the criterion.
+    criterion: Criterion,
+    /// Sets the gap check period.
+    gap_every: usize,
+    /// Sets the step rule.
+    step: Step,
+    /// FISTA (`true`) or ISTA (`false`).
+    accelerate: bool,
+    /// Adaptive restart on or off.
+    restart: bool,
+    /// History recording on or off.
+    record_history: bool,
+});
 
 impl Fista {
     /// The defaults (FISTA with restart, step from power iteration).
@@ -156,39 +166,6 @@ impl Fista {
             ..Self::default()
         }
     }
-
-    setter!(
-        /// Sets `max_iter`.
-        max_iter: usize
-    );
-    setter!(
-        /// Sets `tol`.
-        tol: f64
-    );
-    setter!(
-        /// Sets the criterion.
-        criterion: Criterion
-    );
-    setter!(
-        /// Sets the gap check period.
-        gap_every: usize
-    );
-    setter!(
-        /// Sets the step rule.
-        step: Step
-    );
-    setter!(
-        /// FISTA (`true`) or ISTA (`false`).
-        accelerate: bool
-    );
-    setter!(
-        /// Adaptive restart on or off.
-        restart: bool
-    );
-    setter!(
-        /// History recording on or off.
-        record_history: bool
-    );
 
     fn validate(&self) -> Result<()> {
         if self.max_iter == 0 {
@@ -413,30 +390,6 @@ pub fn lambda_max_synthesis<T: Scalar, A: LinOp<T> + ?Sized, W: LinOp<T> + ?Size
     y: &[T],
 ) -> f64 {
     max_modulus(&w.apply_vec(&a.adjoint_vec(y)))
-}
-
-fn max_modulus<T: Scalar>(v: &[T]) -> f64 {
-    v.iter()
-        .map(|x| x.to_c64().norm())
-        .fold(0.0, |m, x| if x > m { x } else { m })
-}
-
-/// `Σ |v_i|²` in `f64`.
-#[inline]
-fn norm_sq<T: Scalar>(v: &[T]) -> f64 {
-    v.iter().map(|x| x.to_c64().norm_sqr()).sum()
-}
-
-/// `Re Σ conj(a_i) b_i` in `f64`.
-#[inline]
-fn re_dot<T: Scalar>(a: &[T], b: &[T]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| {
-            let (x, y) = (x.to_c64(), y.to_c64());
-            x.re * y.re + x.im * y.im
-        })
-        .sum()
 }
 
 /// The duality gap of `½‖Ax − y‖² + λ‖x‖₁` at `x` given the residual `rho = y − A x`,

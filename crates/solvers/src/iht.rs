@@ -19,6 +19,7 @@ use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
     shape_mismatch,
 };
+use crate::vecops::{norm, norm_sq};
 use cstk_linop::{LinOp, Result, Scalar};
 use std::ops::ControlFlow;
 
@@ -60,24 +61,6 @@ impl Iht {
             tol: 1e-10,
             record_history: true,
         }
-    }
-
-    /// Sets `max_iter`.
-    pub fn max_iter(mut self, n: usize) -> Self {
-        self.max_iter = n;
-        self
-    }
-
-    /// Sets `tol`.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
-    /// History recording on or off.
-    pub fn record_history(mut self, on: bool) -> Self {
-        self.record_history = on;
-        self
     }
 
     /// Runs normalized IHT from `x = 0`.
@@ -236,6 +219,15 @@ impl Iht {
     }
 }
 
+setters!(Iht {
+    /// Sets `max_iter`.
+    max_iter: usize,
+    /// Sets `tol`.
+    tol: f64,
+    /// History recording on or off.
+    record_history: bool,
+});
+
 /// `k` must be in `1..=min(m, n)`: more atoms than measurements cannot be identified.
 pub(crate) fn validate_sparsity(k: usize, m: usize, n: usize) -> Result<()> {
     if k == 0 || k > n || k > m {
@@ -249,12 +241,4 @@ pub(crate) fn validate_sparsity(k: usize, m: usize, n: usize) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-pub(crate) fn norm_sq<T: Scalar>(v: &[T]) -> f64 {
-    v.iter().map(|x| x.to_c64().norm_sqr()).sum()
-}
-
-pub(crate) fn norm<T: Scalar>(v: &[T]) -> f64 {
-    norm_sq(v).sqrt()
 }

@@ -11,6 +11,13 @@
 
 #![warn(missing_docs)]
 
+/// Consuming setters for public fields of a parameter struct (one per field, documented).
+macro_rules! setters {
+    ($t:ty { $($(#[$m:meta])* $name:ident : $ty:ty),* $(,)? }) => {
+        impl $t { $( $(#[$m])* #[must_use] pub fn $name(mut self, v: $ty) -> Self { self.$name = v; self } )* }
+    };
+}
+
 pub mod admm;
 pub mod cd;
 pub mod cosamp;
@@ -20,6 +27,7 @@ pub mod omp;
 pub mod prox;
 pub mod solution;
 pub mod tv;
+mod vecops;
 
 pub use cstk_linop::{Error, Result};
 pub use solution::{History, Observer, Progress, Recorder, Solution, StopReason};

@@ -99,30 +99,6 @@ impl TvRegularized {
         }
     }
 
-    /// Sets the TV kind.
-    pub fn kind(mut self, kind: TvKind) -> Self {
-        self.kind = kind;
-        self
-    }
-
-    /// Sets `max_iter`.
-    pub fn max_iter(mut self, n: usize) -> Self {
-        self.max_iter = n;
-        self
-    }
-
-    /// Sets `tol`.
-    pub fn tol(mut self, tol: f64) -> Self {
-        self.tol = tol;
-        self
-    }
-
-    /// History recording on or off.
-    pub fn record_history(mut self, on: bool) -> Self {
-        self.record_history = on;
-        self
-    }
-
     /// Solves from `x = 0`.
     ///
     /// # Errors
@@ -298,6 +274,17 @@ impl TvRegularized {
         0.5 * data + self.lambda * tv_value(gx, x.len(), self.kind)
     }
 }
+
+setters!(TvRegularized {
+    /// Sets the TV kind.
+    kind: TvKind,
+    /// Sets `max_iter`.
+    max_iter: usize,
+    /// Sets `tol`.
+    tol: f64,
+    /// History recording on or off.
+    record_history: bool,
+});
 
 /// The total variation from the stacked gradient `[∇_v x | ∇_h x]` of `n` pixels.
 ///

@@ -1,22 +1,15 @@
 //! ADMM basis pursuit: exact recovery of sparse signals, optimality against a known
 //! minimizer, complex data, bad inputs.
 
+mod common;
+
+use common::rel_err;
 use cstk_measure::DenseEnsemble;
 use cstk_measure::signals::{Amplitude, sparse_signal};
 use cstk_solvers::admm::AdmmBp;
 use cstk_solvers::{Error, StopReason};
 use nalgebra::DMatrix;
 use num_complex::Complex;
-
-fn rel_err<T: cstk_linop::Scalar>(a: &[T], b: &[T]) -> f64 {
-    let d: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (*x - *y).to_c64().norm_sqr())
-        .sum();
-    let n: f64 = b.iter().map(|y| y.to_c64().norm_sqr()).sum();
-    (d / n).sqrt()
-}
 
 #[test]
 fn recovers_sparse_signals_exactly() {

@@ -1,6 +1,9 @@
 //! IHT and CoSaMP: exact recovery of k-sparse signals from Gaussian measurements, complex
 //! data, the LinOp path of IHT, bad inputs.
 
+mod common;
+
+use common::rel_err;
 use cstk_linop::{DenseOp, LinOp};
 use cstk_measure::DenseEnsemble;
 use cstk_measure::signals::{Amplitude, sparse_signal};
@@ -8,16 +11,6 @@ use cstk_solvers::cosamp::Cosamp;
 use cstk_solvers::iht::Iht;
 use cstk_solvers::{Error, StopReason};
 use num_complex::Complex;
-
-fn rel_err<T: cstk_linop::Scalar>(a: &[T], b: &[T]) -> f64 {
-    let d: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (*x - *y).to_c64().norm_sqr())
-        .sum();
-    let n: f64 = b.iter().map(|y| y.to_c64().norm_sqr()).sum();
-    (d / n).sqrt()
-}
 
 #[test]
 fn both_recover_sparse_signals_with_enough_measurements() {
