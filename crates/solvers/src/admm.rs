@@ -30,8 +30,8 @@
 
 use crate::prox::{l1_norm, soft_threshold};
 use crate::solution::{
-    Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
-    shape_mismatch,
+    Observer, Progress, Recorder, Solution, StopReason, check_finite, check_measurements,
+    diverged_error, invalid, shape_mismatch,
 };
 use crate::vecops::{diff_norm, norm};
 use cstk_linop::{Error, LinOp, Result, Scalar};
@@ -159,10 +159,7 @@ impl AdmmBp {
     ) -> Result<Solution<T>> {
         self.validate()?;
         let (m, n) = a.shape();
-        if y.len() != m {
-            return Err(shape_mismatch("measurements y", m, y.len()));
-        }
-        check_finite("measurements y", y)?;
+        check_measurements(y, m)?;
         check_finite("matrix A", a.as_slice())?;
         if m == 0 || n == 0 {
             return Err(invalid("A", format!("{m} x {n}"), "a non-empty matrix"));
@@ -421,10 +418,7 @@ impl AdmmLasso {
         if nd != n {
             return Err(shape_mismatch("operator D columns (= A's columns)", n, nd));
         }
-        if y.len() != m {
-            return Err(shape_mismatch("measurements y", m, y.len()));
-        }
-        check_finite("measurements y", y)?;
+        check_measurements(y, m)?;
 
         let mut sa = vec![T::zero(); a.scratch_len()];
         let mut sd = vec![T::zero(); d.scratch_len()];

@@ -15,8 +15,8 @@
 use crate::iht::validate_sparsity;
 use crate::prox::{largest_indices, real_to_f64};
 use crate::solution::{
-    Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
-    shape_mismatch,
+    Observer, Progress, Recorder, Solution, StopReason, check_finite, check_iteration_params,
+    check_measurements, diverged_error,
 };
 use crate::vecops::norm;
 use cstk_linop::{Result, Scalar};
@@ -94,16 +94,8 @@ impl Cosamp {
     ) -> Result<Solution<T>> {
         let (m, n) = a.shape();
         validate_sparsity(self.k, m, n)?;
-        if self.max_iter == 0 {
-            return Err(invalid("max_iter", 0, "at least 1"));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(invalid("tol", self.tol, "a finite number > 0"));
-        }
-        if y.len() != m {
-            return Err(shape_mismatch("measurements y", m, y.len()));
-        }
-        check_finite("measurements y", y)?;
+        check_iteration_params(self.max_iter, self.tol)?;
+        check_measurements(y, m)?;
         check_finite("matrix A", a.as_slice())?;
 
         let yv = DVector::from_column_slice(y);

@@ -24,8 +24,8 @@
 
 use crate::prox::{L1, Prox};
 use crate::solution::{
-    Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
-    shape_mismatch,
+    Observer, Progress, Recorder, Solution, StopReason, check_finite, check_measurements,
+    diverged_error, invalid, shape_mismatch,
 };
 use crate::vecops::{max_modulus, norm_sq, re_dot};
 use cstk_linop::{Adjoint, Compose, LinOp, PowerIteration, Result, Scalar};
@@ -417,10 +417,7 @@ fn run<T: Scalar, A: LinOp<T> + ?Sized, G: Prox<T> + ?Sized>(
 ) -> Result<Solution<T>> {
     p.validate()?;
     let (m, n) = a.shape();
-    if y.len() != m {
-        return Err(shape_mismatch("measurements y", m, y.len()));
-    }
-    check_finite("measurements y", y)?;
+    check_measurements(y, m)?;
     if let Some(x0) = x0 {
         if x0.len() != n {
             return Err(shape_mismatch("warm start x0", n, x0.len()));

@@ -16,8 +16,8 @@
 
 use crate::prox::{keep_largest, largest_indices};
 use crate::solution::{
-    Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
-    shape_mismatch,
+    Observer, Progress, Recorder, Solution, StopReason, check_iteration_params, check_measurements,
+    diverged_error, invalid,
 };
 use crate::vecops::{norm, norm_sq};
 use cstk_linop::{LinOp, Result, Scalar};
@@ -95,16 +95,8 @@ impl Iht {
     ) -> Result<Solution<T>> {
         let (m, n) = a.shape();
         validate_sparsity(self.k, m, n)?;
-        if self.max_iter == 0 {
-            return Err(invalid("max_iter", 0, "at least 1"));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(invalid("tol", self.tol, "a finite number > 0"));
-        }
-        if y.len() != m {
-            return Err(shape_mismatch("measurements y", m, y.len()));
-        }
-        check_finite("measurements y", y)?;
+        check_iteration_params(self.max_iter, self.tol)?;
+        check_measurements(y, m)?;
 
         const C: f64 = 0.01;
         const KAPPA: f64 = 2.0;

@@ -365,3 +365,34 @@ pub fn shape_mismatch(what: &str, expected: usize, got: usize) -> Error {
         got: format!("length {got}"),
     }
 }
+
+/// The checks every iterative solver makes: `max_iter ≥ 1` and `tol` finite and positive.
+///
+/// ```
+/// use cstk_solvers::solution::check_iteration_params;
+/// assert!(check_iteration_params(10, 1e-6).is_ok());
+/// assert!(check_iteration_params(0, 1e-6).is_err() && check_iteration_params(10, 0.0).is_err());
+/// ```
+pub fn check_iteration_params(max_iter: usize, tol: f64) -> Result<()> {
+    if max_iter == 0 {
+        return Err(invalid("max_iter", 0, "at least 1"));
+    }
+    if !(tol.is_finite() && tol > 0.0) {
+        return Err(invalid("tol", tol, "a finite number > 0"));
+    }
+    Ok(())
+}
+
+/// The measurements `y` of an operator with `m` rows: the right length and finite.
+///
+/// ```
+/// use cstk_solvers::solution::check_measurements;
+/// assert!(check_measurements(&[1.0, 2.0], 2).is_ok());
+/// assert!(check_measurements(&[1.0], 2).is_err() && check_measurements(&[f64::NAN], 1).is_err());
+/// ```
+pub fn check_measurements<T: Scalar>(y: &[T], m: usize) -> Result<()> {
+    if y.len() != m {
+        return Err(shape_mismatch("measurements y", m, y.len()));
+    }
+    check_finite("measurements y", y)
+}

@@ -28,8 +28,8 @@
 //! ```
 
 use crate::solution::{
-    Observer, Progress, Recorder, Solution, StopReason, check_finite, diverged_error, invalid,
-    shape_mismatch,
+    Observer, Progress, Recorder, Solution, StopReason, check_finite, check_iteration_params,
+    check_measurements, diverged_error, invalid, shape_mismatch,
 };
 use cstk_linop::{Boundary, Gradient2, LinOp, PowerIteration, Result, Scalar};
 use std::ops::ControlFlow;
@@ -142,21 +142,13 @@ impl TvRegularized {
         if !(self.lambda.is_finite() && self.lambda >= 0.0) {
             return Err(invalid("lambda", self.lambda, "a finite number ≥ 0"));
         }
-        if self.max_iter == 0 {
-            return Err(invalid("max_iter", 0, "at least 1"));
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(invalid("tol", self.tol, "a finite number > 0"));
-        }
+        check_iteration_params(self.max_iter, self.tol)?;
         let n = ny * nx;
         let (m, na) = a.shape();
         if na != n {
             return Err(shape_mismatch("operator A columns (image pixels)", n, na));
         }
-        if y.len() != m {
-            return Err(shape_mismatch("measurements y", m, y.len()));
-        }
-        check_finite("measurements y", y)?;
+        check_measurements(y, m)?;
         if let Some(x0) = x0 {
             if x0.len() != n {
                 return Err(shape_mismatch("warm start x0", n, x0.len()));
