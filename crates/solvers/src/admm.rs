@@ -31,7 +31,7 @@
 use crate::prox::{l1_norm, soft_threshold};
 use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_finite, check_measurements,
-    diverged_error, invalid, shape_mismatch,
+    diverged_error, invalid, shape_mismatch, stop_after,
 };
 use crate::vecops::{diff_norm, norm};
 use cstk_linop::{Error, LinOp, Result, Scalar};
@@ -230,12 +230,8 @@ impl AdmmBp {
                 step: rho,
                 ..Progress::default()
             });
-            if r <= eps_pri && s <= eps_dual {
-                stop = StopReason::Converged;
-                break;
-            }
-            if flow.is_break() {
-                stop = StopReason::Interrupted;
+            if let Some(reason) = stop_after(r <= eps_pri && s <= eps_dual, flow) {
+                stop = reason;
                 break;
             }
             if self.adaptive_rho {
@@ -497,12 +493,8 @@ impl AdmmLasso {
                 step: rho,
                 ..Progress::default()
             });
-            if r <= eps_pri && s <= eps_dual {
-                stop = StopReason::Converged;
-                break;
-            }
-            if flow.is_break() {
-                stop = StopReason::Interrupted;
+            if let Some(reason) = stop_after(r <= eps_pri && s <= eps_dual, flow) {
+                stop = reason;
                 break;
             }
             let factor = if r > 10.0 * s {

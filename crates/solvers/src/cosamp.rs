@@ -16,7 +16,7 @@ use crate::iht::validate_sparsity;
 use crate::prox::{largest_indices, real_to_f64};
 use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_finite, check_iteration_params,
-    check_measurements, diverged_error,
+    check_measurements, diverged_error, stop_after,
 };
 use crate::vecops::norm;
 use cstk_linop::{Result, Scalar};
@@ -155,12 +155,8 @@ impl Cosamp {
                 rel_change: change,
                 ..Progress::default()
             });
-            if res_norm <= self.tol * y_norm || stalled {
-                stop = StopReason::Converged;
-                break;
-            }
-            if flow.is_break() {
-                stop = StopReason::Interrupted;
+            if let Some(reason) = stop_after(res_norm <= self.tol * y_norm || stalled, flow) {
+                stop = reason;
                 break;
             }
         }

@@ -17,7 +17,7 @@
 use crate::prox::{keep_largest, largest_indices};
 use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_iteration_params, check_measurements,
-    diverged_error, invalid,
+    diverged_error, invalid, stop_after,
 };
 use crate::vecops::{norm, norm_sq};
 use cstk_linop::{LinOp, Result, Scalar};
@@ -191,12 +191,10 @@ impl Iht {
                 step: mu,
                 ..Progress::default()
             });
-            if change <= self.tol || res_norm <= self.tol * y_norm {
-                stop = StopReason::Converged;
-                break;
-            }
-            if flow.is_break() {
-                stop = StopReason::Interrupted;
+            if let Some(reason) =
+                stop_after(change <= self.tol || res_norm <= self.tol * y_norm, flow)
+            {
+                stop = reason;
                 break;
             }
         }

@@ -396,3 +396,24 @@ pub fn check_measurements<T: Scalar>(y: &[T], m: usize) -> Result<()> {
     }
     check_finite("measurements y", y)
 }
+
+/// The stop decision after an iteration: [`StopReason::Converged`] when the criterion holds
+/// (it wins over an observer's `Break`), [`StopReason::Interrupted`] when the observer asked
+/// to stop, otherwise `None` (go on).
+///
+/// ```
+/// use cstk_solvers::{solution::stop_after, StopReason};
+/// use std::ops::ControlFlow;
+/// assert_eq!(stop_after(true, ControlFlow::Break(())), Some(StopReason::Converged));
+/// assert_eq!(stop_after(false, ControlFlow::Break(())), Some(StopReason::Interrupted));
+/// assert_eq!(stop_after(false, ControlFlow::Continue(())), None);
+/// ```
+pub fn stop_after(converged: bool, flow: ControlFlow<()>) -> Option<StopReason> {
+    if converged {
+        Some(StopReason::Converged)
+    } else if flow.is_break() {
+        Some(StopReason::Interrupted)
+    } else {
+        None
+    }
+}

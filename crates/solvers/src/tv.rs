@@ -29,7 +29,7 @@
 
 use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_finite, check_iteration_params,
-    check_measurements, diverged_error, invalid, shape_mismatch,
+    check_measurements, diverged_error, invalid, shape_mismatch, stop_after,
 };
 use cstk_linop::{Boundary, Gradient2, LinOp, PowerIteration, Result, Scalar};
 use std::ops::ControlFlow;
@@ -224,12 +224,8 @@ impl TvRegularized {
                 step: tau,
                 ..Progress::default()
             });
-            if rel <= self.tol {
-                stop = StopReason::Converged;
-                break;
-            }
-            if flow.is_break() {
-                stop = StopReason::Interrupted;
+            if let Some(reason) = stop_after(rel <= self.tol, flow) {
+                stop = reason;
                 break;
             }
         }
