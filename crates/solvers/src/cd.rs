@@ -303,17 +303,7 @@ impl ElasticNet {
             let mut st = State::new(&design, &w);
             solve(&design, &mut st, &mut w, a, b, &opts, &mut rec)
         };
-        if let StopReason::Diverged {
-            iteration, value, ..
-        } = out.stop
-        {
-            return Err(crate::solution::diverged_error(
-                "coordinate descent",
-                iteration,
-                "coefficients",
-                value,
-            ));
-        }
+        check_not_diverged("coordinate descent", &out.stop)?;
         let mut r = design.y.clone();
         for (j, &wj) in w.iter().enumerate() {
             if wj != 0.0 {
@@ -546,17 +536,7 @@ impl LassoPath {
             let mut rec = Recorder::new(false, &mut obs);
             let (a, b) = (alpha * self.l1_ratio * n, alpha * (1.0 - self.l1_ratio) * n);
             let r = solve(&design, &mut st, &mut w, a, b, &opts, &mut rec);
-            if let StopReason::Diverged {
-                iteration, value, ..
-            } = r.stop
-            {
-                return Err(crate::solution::diverged_error(
-                    "coordinate descent path",
-                    iteration,
-                    "coefficients",
-                    value,
-                ));
-            }
+            check_not_diverged("coordinate descent path", &r.stop)?;
             out.coefs.column_mut(i).copy_from_slice(&w);
             out.intercepts[i] = design.intercept(&w);
             out.dual_gaps[i] = r.gap / n;
@@ -720,6 +700,22 @@ impl<'a> Design<'a> {
         } else {
             self.y_mean - dot(&self.mean, w)
         }
+    }
+}
+
+/// Diverged coefficients are an error naming the epoch (the solver loop reports them as a
+/// stop reason; the public entry points turn it into [`crate::Error::NonFinite`]).
+fn check_not_diverged(context: &str, stop: &StopReason) -> Result<()> {
+    match *stop {
+        StopReason::Diverged {
+            iteration, value, ..
+        } => Err(crate::solution::diverged_error(
+            context,
+            iteration,
+            "coefficients",
+            value,
+        )),
+        _ => Ok(()),
     }
 }
 

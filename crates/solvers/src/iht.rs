@@ -14,7 +14,7 @@
 //! assert_eq!(sol.x, vec![0.0, -3.0, 0.0, 0.0]);
 //! ```
 
-use crate::prox::{keep_largest, largest_indices};
+use crate::prox::{keep_largest_with, largest_indices};
 use crate::solution::{
     Observer, Progress, Recorder, Solution, StopReason, check_iteration_params, check_measurements,
     diverged_error, invalid, stop_after,
@@ -112,6 +112,7 @@ impl Iht {
         let y_norm = norm(y);
         let mut rec = Recorder::new(self.record_history, observer);
         let mut support = vec![false; n];
+        let mut ranked = Vec::with_capacity(n);
         let mut new_support = vec![false; n];
         let mut stop = StopReason::MaxIterations;
         let mut iterations = 0;
@@ -151,7 +152,7 @@ impl Iht {
                 for ((xn, xi), gi) in x_new.iter_mut().zip(&x).zip(&g) {
                     *xn = *xi + *gi * m_t;
                 }
-                keep_largest(&mut x_new, self.k);
+                keep_largest_with(&mut x_new, self.k, &mut ranked);
                 for (ns, v) in new_support.iter_mut().zip(&x_new) {
                     *ns = *v != T::zero();
                 }

@@ -351,6 +351,19 @@ pub fn largest_indices<T: Scalar>(v: &[T], k: usize) -> Vec<usize> {
 /// assert_eq!(v, vec![0.0, -3.0, 2.0, 0.0, 0.0]); // the tie at 2.0 keeps index 2
 /// ```
 pub fn keep_largest<T: Scalar>(v: &mut [T], k: usize) {
+    keep_largest_with(v, k, &mut Vec::new());
+}
+
+/// [`keep_largest`] with a caller-owned buffer for the `(modulus, index)` pairs, so a solver
+/// loop (IHT) allocates nothing after the first call.
+///
+/// ```
+/// let mut buf = Vec::new();
+/// let mut v = vec![0.5f64, -3.0, 2.0];
+/// cstk_solvers::prox::keep_largest_with(&mut v, 1, &mut buf);
+/// assert_eq!(v, vec![0.0, -3.0, 0.0]);
+/// ```
+pub fn keep_largest_with<T: Scalar>(v: &mut [T], k: usize, buf: &mut Vec<(f64, usize)>) {
     let n = v.len();
     if k >= n {
         return;
@@ -359,9 +372,10 @@ pub fn keep_largest<T: Scalar>(v: &mut [T], k: usize) {
         v.fill(T::zero());
         return;
     }
-    let mut keyed = ranked_moduli(v);
-    keyed.select_nth_unstable_by(k - 1, by_modulus_desc);
-    for &(_, i) in &keyed[k..] {
+    buf.clear();
+    buf.extend(v.iter().enumerate().map(|(i, &x)| (modulus_f64(x), i)));
+    buf.select_nth_unstable_by(k - 1, by_modulus_desc);
+    for &(_, i) in &buf[k..] {
         v[i] = T::zero();
     }
 }

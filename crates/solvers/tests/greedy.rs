@@ -110,3 +110,24 @@ fn bad_inputs() {
     let sol = Cosamp::params(2).solve(&z, &y).unwrap();
     assert!(sol.x.iter().all(|v| v.is_finite()));
 }
+
+#[test]
+fn iht_allocates_nothing_per_iteration() {
+    let a = DenseOp::new(DenseEnsemble::Gaussian.matrix::<f64>(40, 120, 3).unwrap());
+    let y: Vec<f64> = cstk_linop::testing::random_vec(40, 4); // not sparse-representable
+    let count = |iters: usize| {
+        cstk_linop::testing::in_pool(1, || {
+            allocation_counter::measure(|| {
+                let sol = Iht::params(5)
+                    .tol(1e-300)
+                    .max_iter(iters)
+                    .record_history(false)
+                    .solve(&a, &y)
+                    .unwrap();
+                assert_eq!(sol.iterations, iters);
+            })
+            .count_total
+        })
+    };
+    assert_eq!(count(5), count(50));
+}
