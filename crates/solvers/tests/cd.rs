@@ -4,7 +4,7 @@
 
 use cstk_measure::DenseEnsemble;
 use cstk_solvers::cd::{ElasticNet, LassoPath, Selection, alpha_max};
-use nalgebra::DMatrix;
+use nalgebra::{DMatrix, DVector};
 use serde_json::Value;
 
 fn reference() -> Value {
@@ -314,5 +314,89 @@ fn no_allocation_per_epoch() {
             many <= few + 16,
             "working_sets {ws}: {few} vs {many} allocations"
         );
+    }
+}
+
+/// X and y centered when `fit_intercept` (what the LASSO with an intercept fits).
+fn centered(x: &DMatrix<f64>, y: &[f64], fit_intercept: bool) -> (DMatrix<f64>, DVector<f64>) {
+    let (n, p) = x.shape();
+    let (mut xc, mut yc) = (x.clone(), DVector::from_column_slice(y));
+    if fit_intercept {
+        for j in 0..p {
+            let m = xc.column(j).sum() / n as f64;
+            xc.column_mut(j).add_scalar_mut(-m);
+        }
+        let m = yc.sum() / n as f64;
+        yc.add_scalar_mut(-m);
+    }
+    (xc, yc)
+}
+
+/// scikit-learn's duality gap (`gap_enet`, scaled by n) and the primal objective (also
+/// scaled by n) of `w` for the LASSO on centered data, written out independently of the
+/// solver.
+fn lasso_gap_and_objective(
+    xc: &DMatrix<f64>,
+    yc: &DVector<f64>,
+    w: &[f64],
+    alpha: f64,
+) -> (f64, f64) {
+    let n = xc.nrows();
+    let r = yc - xc * DVector::from_column_slice(w);
+    let dual_norm = (xc.tr_mul(&r)).amax();
+    let a = alpha * n as f64;
+    let r2 = r.norm_squared();
+    let c = if dual_norm > a { a / dual_norm } else { 1.0 };
+    let l1: f64 = w.iter().map(|v| v.abs()).sum();
+    (
+        0.5 * (r2 + r2 * c * c) + a * l1 - c * r.dot(yc),
+        0.5 * r2 + a * l1,
+    )
+}
+
+/// A path large enough for the solver's single-precision passes: every α's coefficients
+/// carry a true duality gap within `tol · ‖y‖²`, and the path agrees with scikit-learn's own
+/// iteration (exact passes only) to that accuracy.
+#[test]
+fn large_path_is_certified() {
+    let (n, p) = (400, 800);
+    let x = DenseEnsemble::Gaussian.matrix::<f64>(n, p, 31).unwrap();
+    let y: Vec<f64> = (0..n)
+        .map(|i| {
+            3.0 * x[(i, 3)] - 2.0 * x[(i, 70)] + x[(i, 500)] + 0.3 * ((i * 7) as f64).sin() + 0.5
+        })
+        .collect();
+    for fit_intercept in [false, true] {
+        let tol = 1e-6;
+        let path = |ws: bool| {
+            LassoPath::default()
+                .n_alphas(25)
+                .eps(1e-2)
+                .tol(tol)
+                .fit_intercept(fit_intercept)
+                .working_sets(ws)
+                .fit(&x, &y)
+                .unwrap()
+        };
+        let (fast, plain) = (path(true), path(false));
+        let (xc, yc) = centered(&x, &y, fit_intercept);
+        let y2 = yc.norm_squared();
+        for (k, &alpha) in fast.alphas.iter().enumerate() {
+            assert!(fast.stops[k].converged(), "α#{k}: {}", fast.stops[k]);
+            let (gap, o1) =
+                lasso_gap_and_objective(&xc, &yc, fast.coefs.column(k).as_slice(), alpha);
+            assert!(
+                gap <= tol * y2 * (1.0 + 1e-9),
+                "α#{k}: true gap {gap:e} > {:e}",
+                tol * y2
+            );
+            // Both are within tol·‖y‖² of the optimum, so their objectives are too.
+            let (_, o2) =
+                lasso_gap_and_objective(&xc, &yc, plain.coefs.column(k).as_slice(), alpha);
+            assert!(
+                (o1 - o2).abs() <= tol * y2,
+                "α#{k}: objectives {o1} vs {o2}"
+            );
+        }
     }
 }
