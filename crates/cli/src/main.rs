@@ -5,6 +5,7 @@
 
 mod commands;
 mod matrix_file;
+mod plot;
 mod shape;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,15 @@ enum Command {
     /// (scikit-learn's alpha = λ/m). Writes x as .npy and prints iterations, stop reason,
     /// residual and time (JSON with --json).
     Recover(commands::recover::RecoverArgs),
+    /// The modified Shepp–Logan phantom (Toft's intensities), N × N, as .png or .npy.
+    Phantom(commands::phantom::PhantomArgs),
+    /// MRI-like reconstruction from undersampled k-space (the default input is the built-in
+    /// 256 × 256 phantom): zero-filled, l1-wavelet (FISTA, duality-gap certificate) or tv.
+    /// Conventions: k = fftshift(fft2(ifftshift(x)))/√N with DC at (NY/2, NX/2), as BART's
+    /// `fft -u`; --lambda is a fraction of λ_max = ‖W Fᴴ Mᴴ y‖∞. Writes recon.png,
+    /// recon.npy, zero_filled.png, mask.png, error.png, convergence.png, montage.png and
+    /// metrics.json into --out.
+    Recon(Box<commands::recon::ReconArgs>),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +72,8 @@ fn main() -> ExitCode {
         Command::Dwt(args) => commands::dwt::run(args),
         Command::Mask(args) => commands::mask::run(args),
         Command::Recover(args) => commands::recover::run(args),
+        Command::Phantom(args) => commands::phantom::run(args),
+        Command::Recon(args) => commands::recon::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,6 +21,8 @@
 pub mod diagnostics;
 pub mod ensembles;
 pub mod mask;
+pub mod metrics;
+pub mod phantom;
 pub mod rng;
 pub mod signals;
 

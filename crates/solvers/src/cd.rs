@@ -772,10 +772,10 @@ fn dot32(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// SplitMix64 (Steele, Lea & Flood 2014): the generator behind [`Selection::Random`].
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -784,7 +784,7 @@ impl SplitMix64 {
     }
 
     /// Uniform in `0..k` (Lemire's multiply-shift; bias below 2⁻³² for k < 2³²).
-    fn below(&mut self, k: usize) -> usize {
+    pub(crate) fn below(&mut self, k: usize) -> usize {
         ((self.next_u64() as u128 * k as u128) >> 64) as usize
     }
 }

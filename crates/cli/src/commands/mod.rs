@@ -4,4 +4,6 @@ pub mod convert;
 pub mod dwt;
 pub mod info;
 pub mod mask;
+pub mod phantom;
+pub mod recon;
 pub mod recover;

@@ -1,8 +1,9 @@
-//! Array, matrix and image file I/O: NumPy `.npy` ([`npy`]), Matrix Market `.mtx` ([`mtx`])
-//! and grayscale PNG ([`png`]).
+//! Array, matrix and image file I/O: NumPy `.npy` ([`npy`]), BART `.cfl`/`.hdr` ([`cfl`]),
+//! Matrix Market `.mtx` ([`mtx`]) and grayscale PNG, JPEG and TIFF images ([`png`]).
 //!
 //! Every writer goes through [`atomic_write`], so a failure never leaves a half-written file.
 
+pub mod cfl;
 pub mod mtx;
 pub mod npy;
 pub mod png;

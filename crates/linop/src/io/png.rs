@@ -1,12 +1,20 @@
-//! Grayscale PNG images as row-major `f64` arrays with values in `[0, 1]`.
+//! Grayscale images (PNG, JPEG, TIFF) as row-major `f64` arrays, normally in `[0, 1]`.
 //!
-//! [`read_gray_png`] accepts 8- and 16-bit gray, gray+alpha, RGB and RGBA files and returns
-//! luma (ITU-R BT.601, as PIL's `convert("L")`) scaled by the bit depth's maximum;
-//! [`write_gray_png`] maps a value range `[lo, hi]` to the 8-bit levels `0..=255` and writes
-//! the file atomically (through [`atomic_write`](crate::io::atomic_write)).
+//! This is the one place for grayscale image files:
+//!
+//! * [`read_gray_image`] reads PNG, JPEG or TIFF (the format is recognized from the file's
+//!   contents, not its name); [`read_gray_png`] does the same but accepts PNG only.
+//! * Both accept 8- and 16-bit gray, gray+alpha, RGB and RGBA pixels and return luma
+//!   (ITU-R BT.601, `0.299 R + 0.587 G + 0.114 B`, as PIL's `convert("L")`) divided by the
+//!   bit depth's maximum, so values lie in `[0, 1]`; alpha is ignored. TIFF files with
+//!   32-bit float RGB(A) samples are accepted too, and their luma is returned *unscaled and
+//!   unclamped* (so it may leave `[0, 1]`); 32-bit float *gray* TIFF is not supported by the
+//!   decoder and is reported as [`Error::Format`].
+//! * [`write_gray_png`] maps a value range `[lo, hi]` to the 8-bit levels `0..=255` and writes
+//!   the file atomically (through [`atomic_write`](crate::io::atomic_write)).
 //!
 //! ```
-//! use cstk_linop::io::png::{read_gray_png, write_gray_png};
+//! use cstk_linop::io::png::{read_gray_image, read_gray_png, write_gray_png};
 //! # let dir = std::env::temp_dir().join(format!("cstk-doc-png-mod-{}", std::process::id()));
 //! # std::fs::create_dir_all(&dir).unwrap();
 //! let path = dir.join("ramp.png");
@@ -16,14 +24,16 @@
 //! assert_eq!((img.ny, img.nx), (2, 3));
 //! assert_eq!(img.data[5], 1.0);
 //! assert!((img.data[1] - 0.2).abs() <= 0.5 / 255.0); // 8-bit quantization
+//! assert_eq!(read_gray_image(&path).unwrap(), img); // the general reader agrees
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
 use crate::{Error, Result};
-use image::{DynamicImage, ImageReader};
+use image::{DynamicImage, ImageFormat, ImageReader};
 use std::path::Path;
 
-/// A grayscale image: `ny` rows of `nx` pixels, row-major, values in `[0, 1]`.
+/// A grayscale image: `ny` rows of `nx` pixels, row-major, values in `[0, 1]` (except for
+/// float TIFF input, whose values are kept as they are).
 ///
 /// ```
 /// use cstk_linop::io::png::GrayImage;
@@ -32,11 +42,11 @@ use std::path::Path;
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct GrayImage {
-    /// Number of rows (the PNG's height).
+    /// Number of rows (the image's height).
     pub ny: usize,
-    /// Number of columns (the PNG's width).
+    /// Number of columns (the image's width).
     pub nx: usize,
-    /// `ny * nx` values in row-major order, each in `[0, 1]`.
+    /// `ny * nx` values in row-major order, each in `[0, 1]` for integer pixel formats.
     pub data: Vec<f64>,
 }
 
@@ -59,7 +69,8 @@ fn luma(r: f64, g: f64, b: f64) -> f64 {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be opened or read; [`Error::Format`] when it is not a
-/// decodable PNG or has no pixels.
+/// decodable PNG (JPEG and TIFF files included: read those with [`read_gray_image`]) or has
+/// no pixels.
 ///
 /// ```
 /// use cstk_linop::{Error, io::png::{read_gray_png, write_gray_png}};
@@ -73,6 +84,50 @@ fn luma(r: f64, g: f64, b: f64) -> f64 {
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn read_gray_png(path: &Path) -> Result<GrayImage> {
+    read_gray(path, &[ImageFormat::Png], "PNG")
+}
+
+/// Reads a PNG, JPEG or TIFF file as a grayscale image; the format is recognized from the
+/// file's contents, not its name.
+///
+/// Pixels convert as in [`read_gray_png`]: 8- or 16-bit gray, gray+alpha, RGB or RGBA
+/// become BT.601 luma `0.299 R + 0.587 G + 0.114 B` (gray pixels keep their level exactly)
+/// divided by 255 or 65535, so values lie in `[0, 1]`; alpha is ignored. A TIFF with 32-bit
+/// float RGB(A) samples is accepted and its luma kept as it is, neither scaled nor clamped
+/// (it may lie outside `[0, 1]`); the decoder does not support 32-bit float gray TIFF, which
+/// is an [`Error::Format`]. JPEG is lossy: expect its values within a few levels of the
+/// original.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be opened or read; [`Error::Format`] when it is not a
+/// decodable PNG, JPEG or TIFF image, or has no pixels.
+///
+/// ```
+/// use cstk_linop::{Error, io::png::read_gray_image};
+/// # let dir = std::env::temp_dir().join(format!("cstk-doc-img-read-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("a.tif");
+/// // an RGB TIFF: red, then white
+/// image::RgbImage::from_raw(2, 1, vec![255, 0, 0, 255, 255, 255]).unwrap().save(&path).unwrap();
+/// let img = read_gray_image(&path).unwrap();
+/// assert_eq!((img.ny, img.nx), (1, 2));
+/// assert!((img.data[0] - 0.299).abs() < 1e-12);
+/// assert_eq!(img.data[1], 1.0);
+/// std::fs::write(&path, b"not an image").unwrap();
+/// assert!(matches!(read_gray_image(&path), Err(Error::Format { .. })));
+/// assert!(matches!(read_gray_image(&dir.join("none.jpg")), Err(Error::Io { .. })));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn read_gray_image(path: &Path) -> Result<GrayImage> {
+    read_gray(
+        path,
+        &[ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::Tiff],
+        "PNG, JPEG or TIFF",
+    )
+}
+
+/// Decodes `path` as one of `formats` (recognized from its contents) and converts it to luma.
+fn read_gray(path: &Path, formats: &[ImageFormat], what: &str) -> Result<GrayImage> {
     let format_err = |reason: String| Error::Format {
         path: path.to_path_buf(),
         line: None,
@@ -82,12 +137,22 @@ pub fn read_gray_png(path: &Path) -> Result<GrayImage> {
         path: path.to_path_buf(),
         source,
     };
-    let img = ImageReader::open(path)
+    let reader = ImageReader::open(path)
         .map_err(io_err)?
         .with_guessed_format()
-        .map_err(io_err)?
+        .map_err(io_err)?;
+    match reader.format() {
+        Some(f) if formats.contains(&f) => {}
+        Some(f) => {
+            return Err(format_err(format!(
+                "not a {what} image (the contents look like {f:?})"
+            )));
+        }
+        None => return Err(format_err(format!("not a {what} image"))),
+    }
+    let img = reader
         .decode()
-        .map_err(|e| format_err(format!("not a readable PNG image ({e})")))?;
+        .map_err(|e| format_err(format!("not a readable {what} image ({e})")))?;
     let (nx, ny) = (img.width() as usize, img.height() as usize);
     if nx == 0 || ny == 0 {
         return Err(format_err(format!("the image is empty ({nx}x{ny})")));
@@ -101,6 +166,11 @@ pub fn read_gray_png(path: &Path) -> Result<GrayImage> {
             .to_rgb16()
             .pixels()
             .map(|p| luma(p.0[0] as f64, p.0[1] as f64, p.0[2] as f64) / 65535.0)
+            .collect(),
+        DynamicImage::ImageRgb32F(_) | DynamicImage::ImageRgba32F(_) => img
+            .to_rgb32f()
+            .pixels()
+            .map(|p| luma(p.0[0] as f64, p.0[1] as f64, p.0[2] as f64))
             .collect(),
         _ => img
             .to_rgb8()
