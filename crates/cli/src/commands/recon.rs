@@ -358,7 +358,7 @@ fn validate(args: &ReconArgs) -> Result<()> {
 /// maximum for which `2^L` divides both sides (so that `W` is orthonormal).
 fn choose_levels(args: &ReconArgs, wavelet: Wavelet, ny: usize, nx: usize) -> Result<usize> {
     let max = wavelet.dwt_max_level(ny).min(wavelet.dwt_max_level(nx));
-    let divides = |l: usize| ny % (1 << l) == 0 && nx % (1 << l) == 0;
+    let divides = |l: usize| ny.is_multiple_of(1 << l) && nx.is_multiple_of(1 << l);
     match args.levels {
         Some(l) => {
             if l > max {
