@@ -1017,10 +1017,10 @@ impl<T: Scalar<RealField = T>> Prox<T> for NonNegative {
 /// use cstk_solvers::prox::{CycleSpinL1, Prox};
 /// let w = Dwt2::<f64>::new(8, 8, Wavelet::new("haar")?, 2)?;
 /// let g = CycleSpinL1::new(w, 8, 8, 0.5, 7)?;
-/// let mut v = vec![1.0f64; 64]; // constant: only the coarsest coefficient is nonzero
+/// let mut v = vec![1.0f64; 64]; // constant: only the 2 × 2 approximation band is nonzero
 /// g.prox(&mut v, 1.0);
-/// // soft-thresholding the single coefficient 8 by 0.5 lowers every pixel by 0.5/8
-/// assert!(v.iter().all(|&x| (x - (1.0 - 0.5 / 8.0)).abs() < 1e-12));
+/// // its four coefficients, 4 each, shrink by 0.5: every pixel drops by 0.5/4
+/// assert!(v.iter().all(|&x| (x - (1.0 - 0.5 / 4.0)).abs() < 1e-12));
 /// # Ok::<(), cstk_linop::Error>(())
 /// ```
 pub struct CycleSpinL1<T: Scalar, W: cstk_linop::LinOp<T>> {
