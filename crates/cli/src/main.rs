@@ -4,6 +4,7 @@
 //! Every error is one line on stderr and exit code 2; outputs are written atomically.
 
 mod commands;
+mod ext;
 mod matrix_file;
 mod plot;
 mod shape;

@@ -29,20 +29,17 @@ pub enum Kind {
 
 /// The file kind from the extension, or an error naming the file and what is accepted.
 pub fn kind_of(path: &Path) -> Result<Kind> {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("mtx") => Ok(Kind::Mtx),
-        Some("npy") => Ok(Kind::Npy),
+    match crate::ext::ext_lower(path).as_str() {
+        "mtx" => Ok(Kind::Mtx),
+        "npy" => Ok(Kind::Npy),
         other => bail!(
             "{}: unsupported file type {}; expected a .mtx (Matrix Market) or .npy (NumPy) file",
             path.display(),
-            other
-                .map(|e| format!("'.{e}'"))
-                .unwrap_or_else(|| "(no extension)".into())
+            if other.is_empty() {
+                "(no extension)".to_string()
+            } else {
+                format!("'.{other}'")
+            }
         ),
     }
 }

@@ -1039,6 +1039,8 @@ struct SpinState<T> {
     shifted: Vec<T>,
     coef: Vec<T>,
     kept: Vec<T>,
+    /// `W`'s scratch.
+    scratch: Vec<T>,
 }
 
 impl<T: Scalar, W: cstk_linop::LinOp<T>> CycleSpinL1<T, W> {
@@ -1064,6 +1066,7 @@ impl<T: Scalar, W: cstk_linop::LinOp<T>> CycleSpinL1<T, W> {
                 &format!("a square transform of the {ny} x {nx} image ({n} x {n})"),
             ));
         }
+        let scratch_len = w.scratch_len();
         Ok(CycleSpinL1 {
             w,
             ny,
@@ -1076,6 +1079,7 @@ impl<T: Scalar, W: cstk_linop::LinOp<T>> CycleSpinL1<T, W> {
                 shifted: vec![T::zero(); n],
                 coef: vec![T::zero(); n],
                 kept: Vec::new(),
+                scratch: vec![T::zero(); scratch_len],
             }),
         })
     }
@@ -1147,7 +1151,8 @@ impl<T: Scalar, W: cstk_linop::LinOp<T>> Prox<T> for CycleSpinL1<T, W> {
             (0, 0)
         };
         circshift(v, &mut st.shifted, ny, nx, dy, dx);
-        self.w.apply(&st.shifted, &mut st.coef);
+        self.w
+            .apply_with_scratch(&st.shifted, &mut st.coef, &mut st.scratch);
         for (k, &i) in self.keep.iter().enumerate() {
             st.kept[k] = st.coef[i];
         }
@@ -1155,15 +1160,18 @@ impl<T: Scalar, W: cstk_linop::LinOp<T>> Prox<T> for CycleSpinL1<T, W> {
         for (k, &i) in self.keep.iter().enumerate() {
             st.coef[i] = st.kept[k];
         }
-        self.w.adjoint(&st.coef, &mut st.shifted);
+        self.w
+            .adjoint_with_scratch(&st.coef, &mut st.shifted, &mut st.scratch);
         circshift(&st.shifted, v, ny, nx, (ny - dy) % ny, (nx - dx) % nx);
     }
 
     fn value(&self, x: &[T]) -> f64 {
-        let mut c = self.w.apply_vec(x);
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let st = &mut *guard;
+        self.w.apply_with_scratch(x, &mut st.coef, &mut st.scratch);
         for &i in &self.keep {
-            c[i] = T::zero();
+            st.coef[i] = T::zero();
         }
-        self.lambda * l1_norm(&c)
+        self.lambda * l1_norm(&st.coef)
     }
 }

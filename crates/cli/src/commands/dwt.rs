@@ -1,6 +1,7 @@
 //! `cstk dwt`: multilevel orthonormal wavelet transform of a signal or image, with the
 //! coefficients in PyWavelets' `coeffs_to_array` layout.
 
+use crate::ext::has_ext;
 use crate::shape::parse_shape;
 use anyhow::{Context, Result, bail};
 use cstk_linop::io::npy::{self, NpyOrder};
@@ -62,12 +63,6 @@ pub fn run(args: DwtArgs) -> Result<()> {
         Data::Real(shape, v) => transform(&args, wavelet, &shape, &v),
         Data::Complex(shape, v) => transform(&args, wavelet, &shape, &v),
     }
-}
-
-fn has_ext(p: &Path, ext: &str) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 fn read_input(path: &Path, inverse: bool) -> Result<Data> {

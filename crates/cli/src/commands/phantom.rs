@@ -21,12 +21,7 @@ pub fn run(args: PhantomArgs) -> Result<()> {
     if args.size < 16 {
         bail!("--size {}: expected a size of at least 16", args.size);
     }
-    let ext = args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = crate::ext::ext_lower(&args.out);
     let n = args.size;
     match ext.as_str() {
         "png" | "npy" => {}

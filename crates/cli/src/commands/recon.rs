@@ -148,6 +148,9 @@ pub struct ReconArgs {
 struct Problem {
     ny: usize,
     nx: usize,
+    /// The centered unitary FFT of `ny × nx` images (planned once, used for simulation and
+    /// reconstruction).
+    fft: Fft2<f64>,
     mask: Mask,
     /// Samples in the mask's row-major order.
     y: Vec<C64>,
@@ -162,8 +165,8 @@ pub fn run(args: ReconArgs) -> Result<()> {
     if problem.y.is_empty() {
         bail!("the mask samples nothing: expected at least one sampled k-space point");
     }
-    let fft = Fft2::<f64>::new(ny, nx, true)?;
-    let a = Compose::try_new(problem.mask.to_restriction(), fft)?;
+    // A clone shares the FFT plans (no new planning).
+    let a = Compose::try_new(problem.mask.to_restriction(), problem.fft.clone())?;
     let zero_filled = a.adjoint_vec(&problem.y);
 
     let wavelet = Wavelet::new(&args.wavelet).map_err(|e| flag_err("--wavelet", e))?;
@@ -422,6 +425,7 @@ fn load(args: &ReconArgs) -> Result<Problem> {
         return Ok(Problem {
             ny,
             nx,
+            fft: Fft2::new(ny, nx, true)?,
             mask,
             y,
             truth,
@@ -475,6 +479,7 @@ fn load(args: &ReconArgs) -> Result<Problem> {
     Ok(Problem {
         ny,
         nx,
+        fft,
         mask,
         y,
         truth: Some(truth),
@@ -496,11 +501,7 @@ fn check_finite_real(v: &[f64], flag: &str, p: &Path) -> Result<()> {
 /// A complex 2-D array from .npy (complex or real, NY × NX) or BART .cfl (or, for
 /// truths, a .png image).
 fn read_complex_image(p: &Path, flag: &str) -> Result<(usize, usize, Vec<C64>)> {
-    let ext = p
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = crate::ext::ext_lower(p);
     let (ny, nx, v) = match ext.as_str() {
         "npy" => {
             let a =
