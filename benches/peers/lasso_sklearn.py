@@ -14,10 +14,12 @@ single α, as the `Lasso` defaults):
 
 Prints milliseconds (minimum and median of `reps` runs) and the number of nonzeros.
 
-    python3 benches/peers/lasso_sklearn.py [reps] [--save DIR]
+    python3 benches/peers/lasso_sklearn.py [reps] [--save DIR] [--seed S]
 
 With `--save DIR` it also writes DIR/lasso_X.npy and DIR/lasso_y.npy; running the bench with
 `CSTK_LASSO_DATA=DIR cargo bench --bench lasso` then times cstk on exactly the same data.
+`--seed S` (default 0) draws another problem of the same distribution (to compare across
+draws, not just on one).
 """
 
 import sys
@@ -54,14 +56,18 @@ def timeit(f, reps):
 
 def main():
     args = [a for a in sys.argv[1:]]
-    save = None
+    save, seed = None, 0
     if "--save" in args:
         i = args.index("--save")
         save = args[i + 1]
         del args[i : i + 2]
+    if "--seed" in args:
+        i = args.index("--seed")
+        seed = int(args[i + 1])
+        del args[i : i + 2]
     reps = int(args[0]) if args else 5
     warnings.simplefilter("ignore", ConvergenceWarning)
-    X, y = problem()
+    X, y = problem(seed)
     if save:
         np.save(f"{save}/lasso_X.npy", X)
         np.save(f"{save}/lasso_y.npy", y)

@@ -28,8 +28,17 @@
 //! from the previous one and reuse the last `Xᵀr`. `precompute: true` runs the Gram
 //! (`XᵀX`) variant, best when `n ≫ p`.
 //!
-//! **Determinism.** `Xᵀr` is computed in fixed column blocks (rayon), each entry by one
-//! sequential dot product, so results do not depend on the thread count.
+//! **Precision.** On large problems (`n·p ≥ 2¹⁸`, working sets) the epochs run on a
+//! single-precision copy of the working-set columns (half the memory traffic, twice the SIMD
+//! width), and full passes over X are single-precision products with a rounding bound,
+//! recomputed in double precision wherever the bound could change the outcome. Every gap
+//! that decides convergence is computed in double precision from a residual rebuilt from
+//! `w`, so the certificate is exact; if single-precision epochs stop making progress above
+//! the tolerance (ill-conditioned subproblems), the solver continues in double precision.
+//!
+//! **Determinism.** `Xᵀr` and the working-set products are computed with each entry by one
+//! sequential dot product (rayon over entries or fixed blocks), and rebuilt residuals sum
+//! their terms in a fixed order, so results do not depend on the thread count.
 //! [`Selection::Random`] draws coordinates from a SplitMix64 stream seeded by the given seed
 //! (no other generator is involved).
 //!
@@ -678,16 +687,7 @@ impl<'a> Design<'a> {
     /// `r ← r + c · x̃_j`.
     #[inline(always)]
     fn axpy_col(&self, j: usize, c: f64, r: &mut [f64]) {
-        let (col, m) = (self.col(j), c * self.mean(j));
-        if m == 0.0 {
-            for (r, x) in r.iter_mut().zip(col) {
-                *r += c * x;
-            }
-        } else {
-            for (r, x) in r.iter_mut().zip(col) {
-                *r += c * x - m;
-            }
-        }
+        axpy_centered(r, self.col(j), c, self.mean(j));
     }
 
     /// `out ← X̃ᵀ r` in fixed column blocks (deterministic for any thread count).
@@ -771,6 +771,55 @@ fn dot32(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+/// The scalar the epochs run in: `f64` on X itself, or `f32` on its single-precision copy
+/// (half the memory traffic and twice the SIMD width; the certificate stays exact, since
+/// gaps are computed in `f64` from a residual rebuilt from `w`).
+trait Lane: Copy + Send + Sync + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> {
+    const ZERO: Self;
+    fn of(v: f64) -> Self;
+    fn dot(a: &[Self], b: &[Self]) -> f64;
+}
+
+impl Lane for f64 {
+    const ZERO: Self = 0.0;
+    #[inline(always)]
+    fn of(v: f64) -> Self {
+        v
+    }
+    #[inline(always)]
+    fn dot(a: &[Self], b: &[Self]) -> f64 {
+        dot(a, b)
+    }
+}
+
+impl Lane for f32 {
+    const ZERO: Self = 0.0;
+    #[inline(always)]
+    fn of(v: f64) -> Self {
+        v as f32
+    }
+    #[inline(always)]
+    fn dot(a: &[Self], b: &[Self]) -> f64 {
+        dot32(a, b) as f64
+    }
+}
+
+/// `r ← r + c (x − x̄)` (the centered column `x̃ = x − x̄`; `x̄ = 0` without intercept).
+#[inline(always)]
+fn axpy_centered<T: Lane>(r: &mut [T], x: &[T], c: f64, mean: f64) {
+    let m = c * mean;
+    let (ct, mt) = (T::of(c), T::of(-m));
+    if m == 0.0 {
+        for (r, &x) in r.iter_mut().zip(x) {
+            *r = *r + ct * x;
+        }
+    } else {
+        for (r, &x) in r.iter_mut().zip(x) {
+            *r = *r + (ct * x + mt);
+        }
+    }
+}
+
 /// SplitMix64 (Steele, Lea & Flood 2014): the generator behind [`Selection::Random`].
 pub(crate) struct SplitMix64(pub(crate) u64);
 
@@ -808,7 +857,9 @@ struct Outcome {
 
 /// Solver state carried along a path: residual `r = ỹ − X̃w`, and `X̃ᵀr` when `xtr_valid`.
 struct State {
-    acc: Anderson,
+    acc: Anderson<f64>,
+    /// Anderson for the single-precision epochs.
+    acc32: Anderson<f32>,
     r: Vec<f64>,
     xtr: Vec<f64>,
     xtr_valid: bool,
@@ -824,8 +875,19 @@ struct State {
     /// [`bounded_gap`].
     exact: Vec<bool>,
     r_gap: Vec<f64>,
-    /// X in single precision, column-major (empty until made).
+    /// X in single precision, column-major (empty until needed; a column is filled when
+    /// first used, see `conv`).
     x32: Vec<f32>,
+    /// Which columns of `x32` are filled.
+    conv: Vec<bool>,
+    /// X has entries too large for single-precision arithmetic: the copy is never used.
+    x32_bad: bool,
+    /// The residual of the single-precision epochs.
+    r_ep: Vec<f32>,
+    /// Single-precision epochs stalled above the tolerance (the problem is too
+    /// ill-conditioned for them): double precision from then on, for this α and the
+    /// smaller ones of a path.
+    stall32: bool,
     /// The residual in single precision (buffer of [`approx_pass`]).
     r32: Vec<f32>,
     /// `‖x_j‖` of the raw (uncentered) columns, with the copy.
@@ -839,6 +901,9 @@ struct State {
     act: Vec<usize>,
     score: Vec<f64>,
     order: Vec<usize>,
+    /// Scratch of [`dots`]: indices and their products.
+    idx: Vec<usize>,
+    vals: Vec<f64>,
 }
 
 impl State {
@@ -860,6 +925,7 @@ impl State {
         State {
             cur: xtr.clone(),
             acc: Anderson::default(),
+            acc32: Anderson::default(),
             r,
             xtr,
             xtr_valid: true,
@@ -869,6 +935,10 @@ impl State {
             exact: vec![false; d.p],
             r_gap: vec![f64::NAN; d.n],
             x32: Vec::new(),
+            conv: Vec::new(),
+            x32_bad: false,
+            r_ep: Vec::new(),
+            stall32: false,
             r32: Vec::new(),
             raw_norm: Vec::new(),
             excluded: vec![false; d.p],
@@ -876,6 +946,8 @@ impl State {
             act: Vec::with_capacity(d.p),
             score: vec![0.0; d.p],
             order: Vec::with_capacity(d.p),
+            idx: Vec::with_capacity(d.p),
+            vals: Vec::with_capacity(d.p),
         }
     }
 }
@@ -962,17 +1034,21 @@ fn screen(
     }
 }
 
-/// One epoch over `feats`; returns (max |Δw|, max |w|).
+/// One epoch over `feats` on `x` (X column-major, in `T`) and the residual `r`; returns
+/// (max |Δw|, max |w|).
 #[inline(always)]
-fn epoch(
+#[allow(clippy::too_many_arguments)]
+fn epoch<T: Lane>(
     d: &Design<'_>,
-    r: &mut [f64],
+    x: &[T],
+    r: &mut [T],
     w: &mut [f64],
     feats: &[usize],
     a: f64,
     b: f64,
     rng: &mut Option<SplitMix64>,
 ) -> (f64, f64) {
+    let n = d.n;
     let (mut dmax, mut wmax) = (0.0f64, 0.0f64);
     for f in 0..feats.len() {
         let j = match rng {
@@ -983,12 +1059,13 @@ fn epoch(
         if nj == 0.0 {
             continue;
         }
+        let col = &x[j * n..(j + 1) * n];
         let wj = w[j];
-        let tmp = d.dot_col(j, r) + wj * nj;
+        let tmp = T::dot(col, r) + wj * nj;
         let new = tmp.signum() * (tmp.abs() - a).max(0.0) / (nj + b);
         let new = if tmp == 0.0 { 0.0 } else { new };
         if new != wj {
-            d.axpy_col(j, wj - new, r);
+            axpy_centered(r, col, wj - new, d.mean(j));
             w[j] = new;
         }
         dmax = dmax.max((new - wj).abs());
@@ -1001,16 +1078,27 @@ fn epoch(
 /// `ANDERSON_K + 1` epochs the last iterates are combined with weights `c ∝ (UUᵀ)⁻¹ 1`
 /// (`U` their successive differences); the result is kept only if it lowers the objective.
 /// Buffers are sized once per working set (no allocation per epoch).
-#[derive(Default)]
-struct Anderson {
+struct Anderson<T> {
     m: usize,
     /// `ANDERSON_K + 1` iterates restricted to the working set, one after another.
     last: Vec<f64>,
     /// Their residuals (`r` is affine in `w`, so the extrapolated point's residual is the
     /// same combination of these: `ANDERSON_K · n` work instead of a pass over the set).
-    last_r: Vec<f64>,
+    last_r: Vec<T>,
     w_acc: Vec<f64>,
-    r_acc: Vec<f64>,
+    r_acc: Vec<T>,
+}
+
+impl<T> Default for Anderson<T> {
+    fn default() -> Self {
+        Anderson {
+            m: 0,
+            last: Vec::new(),
+            last_r: Vec::new(),
+            w_acc: Vec::new(),
+            r_acc: Vec::new(),
+        }
+    }
 }
 
 const ANDERSON_K: usize = 5;
@@ -1019,7 +1107,7 @@ const ANDERSON_K: usize = 5;
 /// `ACTIVE_CYCLE − 1` sweeps over its nonzero part.
 const ACTIVE_CYCLE: usize = 5;
 
-impl Anderson {
+impl<T: Lane> Anderson<T> {
     fn reset(&mut self, m: usize) {
         self.m = m;
         self.last.clear();
@@ -1032,23 +1120,23 @@ impl Anderson {
         &mut self,
         ws: &[usize],
         w: &mut [f64],
-        r: &mut [f64],
+        r: &mut [T],
         (a, b): (f64, f64),
         epoch: usize,
-    ) {
+    ) -> bool {
         let (m, k) = (self.m, ANDERSON_K);
         if m == 0 {
-            return;
+            return false;
         }
         let slot = epoch % (k + 1);
         for (t, &j) in self.last[slot * m..(slot + 1) * m].iter_mut().zip(ws) {
             *t = w[j];
         }
         let n = r.len();
-        self.last_r.resize((k + 1) * n, 0.0);
+        self.last_r.resize((k + 1) * n, T::ZERO);
         self.last_r[slot * n..(slot + 1) * n].copy_from_slice(r);
         if slot != k {
-            return;
+            return false;
         }
         // C = U Uᵀ with U_i = w^(i+1) − w^(i), i < K.
         let mut c = [[0.0f64; ANDERSON_K]; ANDERSON_K];
@@ -1064,10 +1152,12 @@ impl Anderson {
                 c[l][i] = s;
             }
         }
-        let Some(z) = solve_spd(c) else { return };
+        let Some(z) = solve_spd(c) else {
+            return false;
+        };
         let sum: f64 = z.iter().sum();
         if !(sum.is_finite() && sum != 0.0) {
-            return;
+            return false;
         }
         for t in 0..m {
             self.w_acc[t] = (0..k)
@@ -1076,28 +1166,30 @@ impl Anderson {
         }
         // Residual and objective of the extrapolated point.
         self.r_acc.clear();
-        self.r_acc.resize(n, 0.0);
+        self.r_acc.resize(n, T::ZERO);
         for i in 0..k {
-            let c = z[i] / sum;
+            let c = T::of(z[i] / sum);
             for (o, v) in self
                 .r_acc
                 .iter_mut()
                 .zip(&self.last_r[(i + 1) * n..(i + 2) * n])
             {
-                *o += c * v;
+                *o = *o + c * *v;
             }
         }
         let pen = |v: &mut dyn Iterator<Item = f64>| {
             v.fold(0.0, |s, x| s + a * x.abs() + 0.5 * b * x * x)
         };
-        let p_acc = 0.5 * dot(&self.r_acc, &self.r_acc) + pen(&mut self.w_acc.iter().copied());
-        let p_cur = 0.5 * dot(r, r) + pen(&mut ws.iter().map(|&j| w[j]));
+        let p_acc = 0.5 * T::dot(&self.r_acc, &self.r_acc) + pen(&mut self.w_acc.iter().copied());
+        let p_cur = 0.5 * T::dot(r, r) + pen(&mut ws.iter().map(|&j| w[j]));
         if p_acc.is_finite() && p_acc < p_cur {
             for (t, &j) in ws.iter().enumerate() {
                 w[j] = self.w_acc[t];
             }
             r.copy_from_slice(&self.r_acc);
+            return true;
         }
+        false
     }
 }
 
@@ -1241,26 +1333,59 @@ fn solve(
         };
         let ws = std::mem::take(&mut st.ws);
         let mut inner_done = false;
-        if o.working_sets {
+        // Single-precision epochs on large problems (working sets only), until they stall.
+        let mut lane32 = o.working_sets
+            && !st.stall32
+            && d.n * d.p >= F32_MIN_ENTRIES
+            && st.r.iter().all(|v| v.abs() < F32_SAFE)
+            && ensure32(d, st, &ws);
+        if lane32 {
+            st.r_ep.clear();
+            st.r_ep.extend(st.r.iter().map(|&v| v as f32));
+            st.acc32.reset(ws.len());
+        } else if o.working_sets {
             st.acc.reset(ws.len());
         }
         let mut inner_epoch = 0usize;
+        let (mut best_g, mut best_at) = (f64::INFINITY, n_iter);
         while n_iter < o.max_iter {
             let full_sweep = !o.working_sets || inner_epoch.is_multiple_of(ACTIVE_CYCLE);
             let feats: &[usize] = if full_sweep { &ws } else { &st.act };
-            let (dmax, wmax) = d
-                .arch
-                .dispatch(|| epoch(d, &mut st.r, w, feats, a, b, &mut rng));
+            let (dmax, wmax) = if lane32 {
+                let (x32, r) = (&st.x32, &mut st.r_ep);
+                d.arch
+                    .dispatch(|| epoch(d, x32, r, w, feats, a, b, &mut rng))
+            } else {
+                d.arch
+                    .dispatch(|| epoch(d, d.x, &mut st.r, w, feats, a, b, &mut rng))
+            };
             if o.working_sets && full_sweep {
                 st.act.clear();
                 st.act.extend(ws.iter().copied().filter(|&j| w[j] != 0.0));
             }
             n_iter += 1;
             if o.working_sets {
-                st.acc.step(&ws, w, &mut st.r, (a, b), inner_epoch);
+                if lane32 {
+                    if st.acc32.step(&ws, w, &mut st.r_ep, (a, b), inner_epoch) {
+                        // The combination amplifies single-precision rounding: start the
+                        // extrapolated point from its exact residual.
+                        rebuild_residual(d, &mut st.r, w, &ws);
+                        st.r_ep.clear();
+                        st.r_ep.extend(st.r.iter().map(|&v| v as f32));
+                    }
+                } else {
+                    st.acc.step(&ws, w, &mut st.r, (a, b), inner_epoch);
+                }
                 inner_epoch += 1;
             }
             if !(dmax.is_finite() && wmax.is_finite()) {
+                if lane32 && w.iter().all(|v| v.is_finite()) {
+                    // Single-precision overflow: go on in double precision.
+                    rebuild_residual(d, &mut st.r, w, &ws);
+                    (lane32, st.stall32, inner_epoch) = (false, true, 0);
+                    st.acc.reset(ws.len());
+                    continue;
+                }
                 st.ws = ws;
                 return Outcome {
                     gap: f64::NAN,
@@ -1278,10 +1403,14 @@ fn solve(
                 || (o.working_sets && n_iter % 10 == 0);
             let mut g = f64::NAN;
             if check {
+                if lane32 {
+                    rebuild_residual(d, &mut st.r, w, &ws);
+                }
                 if o.working_sets {
                     st.exact.fill(false);
-                    for &j in &ws {
-                        st.cur[j] = d.dot_col(j, &st.r);
+                    dots(d, &st.r, &ws, &mut st.vals);
+                    for (&j, &v) in ws.iter().zip(&st.vals) {
+                        st.cur[j] = v;
                         st.exact[j] = true;
                     }
                     st.r_gap.copy_from_slice(&st.r);
@@ -1289,6 +1418,19 @@ fn solve(
                     g = gi;
                     if gi <= inner_tol {
                         inner_done = true;
+                    } else if lane32 {
+                        // 30 epochs without a 10% gain: single precision may have reached
+                        // its floor; double precision from here on.
+                        if gi < 0.9 * best_g {
+                            (best_g, best_at) = (gi, n_iter);
+                        }
+                        if n_iter - best_at >= 30 {
+                            (lane32, st.stall32, inner_epoch) = (false, true, 0);
+                            st.acc.reset(ws.len());
+                        } else {
+                            st.r_ep.clear();
+                            st.r_ep.extend(st.r.iter().map(|&v| v as f32));
+                        }
                     }
                 } else {
                     full_pass(d, st);
@@ -1310,6 +1452,9 @@ fn solve(
                 f64::NAN
             };
             if report(rec, d, n_iter, g, obj, dmax, wmax).is_break() {
+                if lane32 {
+                    rebuild_residual(d, &mut st.r, w, &ws);
+                }
                 st.ws = ws;
                 st.xtr_valid = false;
                 let (gf, _) = full_gap(d, st, w, a, b);
@@ -1415,24 +1560,10 @@ fn approx_pass(d: &Design<'_>, st: &mut State) -> bool {
     if r_inf.partial_cmp(&F32_SAFE) != Some(std::cmp::Ordering::Less) {
         return false;
     }
-    if st.x32.is_empty() {
-        let mut x32 = vec![0.0f32; d.x.len()];
-        let x_inf = x32
-            .par_chunks_mut(d.n * BLOCK)
-            .zip(d.x.par_chunks(d.n * BLOCK))
-            .map(|(o, x)| {
-                let mut m = 0.0f64;
-                for (o, &v) in o.iter_mut().zip(x) {
-                    m = m.max(v.abs());
-                    *o = v as f32;
-                }
-                m
-            })
-            .reduce(|| 0.0, f64::max);
-        if x_inf.partial_cmp(&F32_SAFE) != Some(std::cmp::Ordering::Less) {
-            return false;
-        }
-        st.x32 = x32;
+    if !ensure32_all(d, st) {
+        return false;
+    }
+    if st.raw_norm.is_empty() {
         // ‖x_j‖² = ‖x̃_j‖² + n x̄_j² (rounding is covered by the bound's slack).
         st.raw_norm = (0..d.p)
             .map(|j| (d.norm2[j] + d.n as f64 * d.mean(j) * d.mean(j)).sqrt())
@@ -1461,6 +1592,112 @@ fn approx_pass(d: &Design<'_>, st: &mut State) -> bool {
     true
 }
 
+/// Fills the single-precision copy of the columns `cols` not yet filled (the copy is
+/// allocated whole, zeroed, on first use). `false` when X has an entry too large for
+/// single-precision arithmetic (the copy is then never used).
+fn ensure32(d: &Design<'_>, st: &mut State, cols: &[usize]) -> bool {
+    if st.x32_bad {
+        return false;
+    }
+    if st.x32.is_empty() {
+        st.x32 = vec![0.0f32; d.x.len()];
+        st.conv = vec![false; d.p];
+    }
+    let n = d.n;
+    for &j in cols {
+        if st.conv[j] {
+            continue;
+        }
+        if !convert_col(&mut st.x32[j * n..(j + 1) * n], d.col(j)) {
+            st.x32_bad = true;
+            return false;
+        }
+        st.conv[j] = true;
+    }
+    true
+}
+
+/// [`ensure32`] for every column, in parallel column blocks.
+fn ensure32_all(d: &Design<'_>, st: &mut State) -> bool {
+    if st.x32_bad {
+        return false;
+    }
+    if st.x32.is_empty() {
+        st.x32 = vec![0.0f32; d.x.len()];
+        st.conv = vec![false; d.p];
+    }
+    let n = d.n;
+    let ok = st
+        .x32
+        .par_chunks_mut(n * BLOCK)
+        .zip(st.conv.par_chunks_mut(BLOCK))
+        .enumerate()
+        .map(|(bi, (o, c))| {
+            let mut ok = true;
+            for (k, c) in c.iter_mut().enumerate() {
+                if !*c {
+                    ok &= convert_col(&mut o[k * n..(k + 1) * n], d.col(bi * BLOCK + k));
+                    *c = true;
+                }
+            }
+            ok
+        })
+        .reduce(|| true, |u, v| u && v);
+    st.x32_bad = !ok;
+    ok
+}
+
+/// `out ← x` in single precision; `false` if some `|x_i| ≥ F32_SAFE` (or NaN).
+fn convert_col(out: &mut [f32], x: &[f64]) -> bool {
+    let mut m = 0.0f64;
+    for (o, &v) in out.iter_mut().zip(x) {
+        m = m.max(v.abs());
+        *o = v as f32;
+    }
+    m < F32_SAFE
+}
+
+/// `r ← ỹ − X̃w` in double precision, `ws` holding every nonzero of `w`. In row blocks on
+/// large work; each entry sums its terms in the order of `ws` whatever the blocks, so the
+/// result does not depend on the thread count.
+fn rebuild_residual(d: &Design<'_>, r: &mut [f64], w: &[f64], ws: &[usize]) {
+    let nnz = ws.iter().filter(|&&j| w[j] != 0.0).count();
+    let rows = if nnz * d.n >= PAR_MIN_WORK {
+        256
+    } else {
+        d.n.max(1)
+    };
+    r.par_chunks_mut(rows).enumerate().for_each(|(bi, r)| {
+        let off = bi * rows;
+        r.copy_from_slice(&d.y[off..off + r.len()]);
+        for &j in ws {
+            if w[j] != 0.0 {
+                axpy_centered(r, &d.col(j)[off..off + r.len()], -w[j], d.mean(j));
+            }
+        }
+    });
+}
+
+/// Work (multiply-adds) below which products stay on the calling thread.
+const PAR_MIN_WORK: usize = 1 << 16;
+
+/// `out[t] ← x̃_{feats[t]}ᵀ r`, in parallel on large work (each product is computed whole by
+/// one thread, so values do not depend on the thread count).
+fn dots(d: &Design<'_>, r: &[f64], feats: &[usize], out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(feats.len(), 0.0);
+    if feats.len() * d.n >= PAR_MIN_WORK {
+        out.par_iter_mut()
+            .zip(feats.par_iter())
+            .with_min_len(16)
+            .for_each(|(o, &j)| *o = d.dot_col(j, r));
+    } else {
+        for (o, &j) in out.iter_mut().zip(feats) {
+            *o = d.dot_col(j, r);
+        }
+    }
+}
+
 /// The duality gap from the bound `|x̃_jᵀr| ≤ |x̃_jᵀr_ref| + ‖x̃_j‖ ‖r − r_ref‖`
 /// (`r_ref` the residual of the last [`full_pass`]) where it suffices, exact products
 /// elsewhere: on the support, and where the bound exceeds both `a` and the support's
@@ -1480,6 +1717,8 @@ fn bounded_gap(d: &Design<'_>, st: &mut State, w: &[f64], a: f64, b: f64) -> Opt
     // Values computed exactly at this very residual (the last call's) are kept.
     let fresh = st.r_gap == st.r;
     let mut m_sup = 0.0f64;
+    let exact_ref = delta == 0.0 && st.ref_err == 0.0;
+    st.idx.clear();
     for j in 0..d.p {
         if st.excluded[j] {
             st.exact[j] = false;
@@ -1491,37 +1730,40 @@ fn bounded_gap(d: &Design<'_>, st: &mut State, w: &[f64], a: f64, b: f64) -> Opt
             }
             continue;
         }
-        let exact_ref = delta == 0.0 && st.ref_err == 0.0;
         st.exact[j] = w[j] != 0.0 || exact_ref;
-        st.cur[j] = if w[j] != 0.0 {
-            let v = d.dot_col(j, &st.r);
-            m_sup = m_sup.max((v - b * w[j]).abs());
-            v
+        if w[j] != 0.0 {
+            st.idx.push(j);
         } else if exact_ref {
-            st.xtr[j]
+            st.cur[j] = st.xtr[j];
         } else {
             let bound = st.xtr[j].abs() + d.norm2[j].sqrt() * delta;
-            if st.ref_err > 0.0 {
+            st.cur[j] = if st.ref_err > 0.0 {
                 bound + st.raw_norm[j] * st.ref_err
             } else {
                 bound
-            }
-        };
+            };
+        }
+    }
+    // Exact products on the support.
+    dots(d, &st.r, &st.idx, &mut st.vals);
+    for (&j, &v) in st.idx.iter().zip(&st.vals) {
+        st.cur[j] = v;
+        m_sup = m_sup.max((v - b * w[j]).abs());
     }
     st.r_gap.copy_from_slice(&st.r);
-    if delta > 0.0 || st.ref_err > 0.0 {
+    if !exact_ref {
         let thr = a.max(m_sup);
-        let unsure = (0..d.p)
-            .filter(|&j| !st.excluded[j] && w[j] == 0.0 && st.cur[j] > thr && !st.exact[j])
-            .count();
-        if 4 * unsure > d.p {
+        st.idx.clear();
+        st.idx.extend(
+            (0..d.p).filter(|&j| !st.excluded[j] && w[j] == 0.0 && st.cur[j] > thr && !st.exact[j]),
+        );
+        if 4 * st.idx.len() > d.p {
             return None;
         }
-        for j in 0..d.p {
-            if !st.excluded[j] && w[j] == 0.0 && st.cur[j] > thr && !st.exact[j] {
-                st.cur[j] = d.dot_col(j, &st.r);
-                st.exact[j] = true;
-            }
+        dots(d, &st.r, &st.idx, &mut st.vals);
+        for (&j, &v) in st.idx.iter().zip(&st.vals) {
+            st.cur[j] = v;
+            st.exact[j] = true;
         }
     }
     let mut u = 0.0f64;

@@ -400,3 +400,62 @@ fn large_path_is_certified() {
         }
     }
 }
+
+/// On a problem large enough for the single-precision epochs: the path is bit-identical
+/// for any thread count, a very tight tolerance (beyond single precision) still converges
+/// with a true gap within it, and epochs do not allocate.
+#[test]
+fn single_precision_epochs_are_deterministic_and_certified() {
+    let (n, p) = (400, 800);
+    let x = DenseEnsemble::Gaussian.matrix::<f64>(n, p, 41).unwrap();
+    let y: Vec<f64> = (0..n)
+        .map(|i| 2.0 * x[(i, 5)] - x[(i, 300)] + 0.2 * ((i * 3) as f64).cos() + 1.5)
+        .collect();
+    let path = LassoPath::default().n_alphas(30).fit_intercept(true);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let three = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let a = one.install(|| path.fit(&x, &y).unwrap());
+    let b = three.install(|| path.fit(&x, &y).unwrap());
+    assert_eq!(a.coefs, b.coefs);
+    assert_eq!(a.n_iters, b.n_iters);
+
+    let alpha = alpha_max(&x, &y, 1.0, true).unwrap() * 1e-3;
+    let (xc, yc) = centered(&x, &y, true);
+    let y2 = yc.norm_squared();
+    for tol in [1e-4, 1e-9] {
+        let f = ElasticNet::lasso(alpha)
+            .tol(tol)
+            .max_iter(100_000)
+            .fit(&x, &y)
+            .unwrap();
+        assert!(f.stop.converged(), "tol {tol:e}: {}", f.stop);
+        let (gap, _) = lasso_gap_and_objective(&xc, &yc, &f.coef, alpha);
+        assert!(
+            gap <= tol * y2 * (1.0 + 1e-6) + 1e-9 * tol * y2,
+            "tol {tol:e}: gap {gap:e} y2 {y2} reported {} iters {}",
+            f.dual_gap * n as f64,
+            f.n_iter
+        );
+    }
+
+    let count = |iters: usize| {
+        one.install(|| {
+            allocation_counter::measure(|| {
+                let _ = ElasticNet::lasso(alpha)
+                    .tol(0.0)
+                    .max_iter(iters)
+                    .fit(&x, &y)
+                    .unwrap();
+            })
+            .count_total
+        })
+    };
+    let (few, many) = (count(20), count(2000));
+    assert!(many <= few + 16, "{few} vs {many} allocations");
+}
