@@ -1596,12 +1596,8 @@ fn approx_pass(d: &Design<'_>, st: &mut State) -> bool {
 /// allocated whole, zeroed, on first use). `false` when X has an entry too large for
 /// single-precision arithmetic (the copy is then never used).
 fn ensure32(d: &Design<'_>, st: &mut State, cols: &[usize]) -> bool {
-    if st.x32_bad {
+    if !alloc32(d, st) {
         return false;
-    }
-    if st.x32.is_empty() {
-        st.x32 = vec![0.0f32; d.x.len()];
-        st.conv = vec![false; d.p];
     }
     let n = d.n;
     for &j in cols {
@@ -1617,14 +1613,23 @@ fn ensure32(d: &Design<'_>, st: &mut State, cols: &[usize]) -> bool {
     true
 }
 
-/// [`ensure32`] for every column, in parallel column blocks.
-fn ensure32_all(d: &Design<'_>, st: &mut State) -> bool {
+/// Allocates the (zeroed, unfilled) single-precision copy on first use; `false` once X is
+/// known unfit for it.
+fn alloc32(d: &Design<'_>, st: &mut State) -> bool {
     if st.x32_bad {
         return false;
     }
     if st.x32.is_empty() {
         st.x32 = vec![0.0f32; d.x.len()];
         st.conv = vec![false; d.p];
+    }
+    true
+}
+
+/// [`ensure32`] for every column, in parallel column blocks.
+fn ensure32_all(d: &Design<'_>, st: &mut State) -> bool {
+    if !alloc32(d, st) {
+        return false;
     }
     let n = d.n;
     let ok = st
