@@ -1340,8 +1340,7 @@ fn solve(
             && st.r.iter().all(|v| v.abs() < F32_SAFE)
             && ensure32(d, st, &ws);
         if lane32 {
-            st.r_ep.clear();
-            st.r_ep.extend(st.r.iter().map(|&v| v as f32));
+            round_to_f32(&st.r, &mut st.r_ep);
             st.acc32.reset(ws.len());
         } else if o.working_sets {
             st.acc.reset(ws.len());
@@ -1370,8 +1369,7 @@ fn solve(
                         // The combination amplifies single-precision rounding: start the
                         // extrapolated point from its exact residual.
                         rebuild_residual(d, &mut st.r, w, &ws);
-                        st.r_ep.clear();
-                        st.r_ep.extend(st.r.iter().map(|&v| v as f32));
+                        round_to_f32(&st.r, &mut st.r_ep);
                     }
                 } else {
                     st.acc.step(&ws, w, &mut st.r, (a, b), inner_epoch);
@@ -1428,8 +1426,7 @@ fn solve(
                             (lane32, st.stall32, inner_epoch) = (false, true, 0);
                             st.acc.reset(ws.len());
                         } else {
-                            st.r_ep.clear();
-                            st.r_ep.extend(st.r.iter().map(|&v| v as f32));
+                            round_to_f32(&st.r, &mut st.r_ep);
                         }
                     }
                 } else {
@@ -1569,8 +1566,7 @@ fn approx_pass(d: &Design<'_>, st: &mut State) -> bool {
             .map(|j| (d.norm2[j] + d.n as f64 * d.mean(j) * d.mean(j)).sqrt())
             .collect();
     }
-    st.r32.clear();
-    st.r32.extend(st.r.iter().map(|&v| v as f32));
+    round_to_f32(&st.r, &mut st.r32);
     let (n, x32, r32) = (d.n, &st.x32, &st.r32);
     st.xtr
         .par_chunks_mut(BLOCK)
@@ -1660,6 +1656,12 @@ fn convert_col(out: &mut [f32], x: &[f64]) -> bool {
         *o = v as f32;
     }
     m < F32_SAFE
+}
+
+/// `out ← v` rounded to single precision.
+fn round_to_f32(v: &[f64], out: &mut Vec<f32>) {
+    out.clear();
+    out.extend(v.iter().map(|&x| x as f32));
 }
 
 /// `r ← ỹ − X̃w` in double precision, `ws` holding every nonzero of `w`. In row blocks on
