@@ -33,7 +33,8 @@ objective is ½‖M F x − y‖² + λ‖W x‖₁ (or λ TV(x)) on the data as
 `cstk recon --lambda-abs λ`, and the same grid of absolute λ is swept for both tools.
 
 cstk runs (with --cstk): `cstk recon --kspace k.cfl --mask mask.npy --truth truth.cfl
---lambda-abs λ`, l1-wavelet with --wavelet haar, db2, db4, with and without --cycle-spin,
+--lambda-abs λ`, l1-wavelet with --wavelet haar, db2, db4, each with --cycle-spin paired,
+single and off,
 100 iterations (`--tol 1e-12`, so every run does all 100, as BART's does), and tv with
 --iters 2000, 500, 200, 100 (default --tol 1e-5 on the relative change: the run may
 stop early; at λ = 0.002 on the poisson mask it converges in 898 iterations).
@@ -212,24 +213,25 @@ def cstk_runs(args, d, truth, scratch):
     base = [args.cstk, "recon", "--kspace", os.path.join(d, "k.cfl"),
             "--mask", os.path.join(d, "mask.npy"), "--truth", os.path.join(d, "truth.cfl"),
             "--quiet", "--json", "--out", out]
-    # `--cycle-spin` was a switch (off by default); it is now `--cycle-spin [<BOOL>]`, on by
-    # default: say which explicitly.
+    # `--cycle-spin` was a switch (off by default), then `--cycle-spin [<BOOL>]` (on by
+    # default), and is now `--cycle-spin [<MODE>]` (paired, single, off; paired by default):
+    # say which explicitly, in the binary's own form (so older builds can be compared).
     help_text = run([args.cstk, "recon", "--help"]).stdout
-    valued = "--cycle-spin [<" in help_text
-
-    def spin_flags(spin):
-        if valued:
-            return ["--cycle-spin", "true" if spin else "false"]
-        return ["--cycle-spin"] if spin else []
+    if "paired" in help_text:
+        modes = {"paired": ["--cycle-spin", "paired"], "single": ["--cycle-spin", "single"],
+                 "off": ["--cycle-spin", "off"]}
+    elif "--cycle-spin [<" in help_text:
+        modes = {"single": ["--cycle-spin", "true"], "off": ["--cycle-spin", "false"]}
+    else:
+        modes = {"single": ["--cycle-spin"], "off": []}
 
     configs = []
     if not args.no_l1:
         for wav in ["haar", "db2", "db4"]:
-            for spin in [True, False]:
+            for mode, spin_flags in modes.items():
                 flags = ["--method", "l1-wavelet", "--wavelet", wav, "--iters", str(L1_ITERS),
-                         "--tol", "1e-12"] + spin_flags(spin)
-                configs.append((f"l1-wavelet {wav}{' spin' if spin else ''}", flags,
-                                L1_LAMBDAS, L1_ITERS))
+                         "--tol", "1e-12"] + spin_flags
+                configs.append((f"l1-wavelet {wav} {mode}", flags, L1_LAMBDAS, L1_ITERS))
     if not args.no_tv:
         for it in TV_ITERS_CSTK:
             configs.append((f"tv {it} its", ["--method", "tv", "--iters", str(it)],
@@ -257,7 +259,10 @@ def sweep(tool, label, iters, lams, cmd, load, truth, args, metrics_dir=None):
             with open(os.path.join(metrics_dir, "metrics.json")) as f:
                 m = json.load(f)
             its = m["iterations"]
-            assert m["method"] != "l1-wavelet" or m["cycle_spin"] == ("spin" in label), m
+            if m["method"] == "l1-wavelet":
+                mode = label.split()[-1]
+                spin = m["cycle_spin"]
+                assert spin == mode or (isinstance(spin, bool) and spin == (mode != "off")), m
             # cstk's own metrics must agree with skimage's on the same output
             assert abs(m["psnr_db"] - psnr) < 1e-6 and abs(m["ssim"] - ssim) < 1e-6, (m, psnr, ssim)
         print(f"  {tool:4s} {label:24s} λ={lam:<8g} its={its:<4d} PSNR {psnr:6.2f} dB  "

@@ -777,3 +777,335 @@ fn scratch_contents_do_not_matter() {
     op.adjoint_with_scratch(&want, &mut xb, &mut s);
     assert_eq!(xb, back);
 }
+
+// ---------------------------------------------------------------------------------------
+// Haar fast path (Dwt2 with the Haar wavelet and every level's sizes even)
+// ---------------------------------------------------------------------------------------
+
+type C64 = Complex<f64>;
+
+/// One band of a plain periodization DWT level, straight from PyWavelets' definition:
+/// `out[i] = Σ_j f[j]·x[(2i + 1 − j) mod n]` (`f` = `dec_lo` or `dec_hi`; even `n`).
+fn ref_band(x: &[C64], f: &[f64]) -> Vec<C64> {
+    let n = x.len();
+    (0..n / 2)
+        .map(|i| {
+            f.iter()
+                .enumerate()
+                .map(|(j, &c)| x[(2 * i + 1 + n * f.len() - j) % n] * c)
+                .sum()
+        })
+        .collect()
+}
+
+/// The transpose of [`ref_band`] for both bands: `x[(2i + 1 − j) mod n] += h[j]·lo[i] +
+/// g[j]·hi[i]`.
+fn ref_band_adjoint(lo: &[C64], hi: &[C64], h: &[f64], g: &[f64]) -> Vec<C64> {
+    let n = 2 * lo.len();
+    let mut x = vec![C64::new(0.0, 0.0); n];
+    for i in 0..lo.len() {
+        for j in 0..h.len() {
+            x[(2 * i + 1 + n * h.len() - j) % n] += lo[i] * h[j] + hi[i] * g[j];
+        }
+    }
+    x
+}
+
+fn column(a: &[C64], w: usize, c: usize) -> Vec<C64> {
+    a.iter().skip(c).step_by(w).copied().collect()
+}
+
+/// An independent `wavedec2(…, "haar", "periodization")` + `coeffs_to_array` for sizes
+/// divisible by `2^levels`: rows then columns, level by level, from the filter definitions.
+fn ref_haar2(x: &[C64], ny: usize, nx: usize, levels: usize) -> Vec<C64> {
+    let (h, g) = (w("haar").dec_lo(), w("haar").dec_hi());
+    let mut out = vec![C64::new(0.0, 0.0); ny * nx];
+    let (mut a, mut sy, mut sx) = (x.to_vec(), ny, nx);
+    for _ in 0..levels {
+        let (my, mx) = (sy / 2, sx / 2);
+        // along each row: x-low (lx) and x-high (hx), sy × mx each
+        let (mut lx, mut hx) = (Vec::new(), Vec::new());
+        for row in a.chunks_exact(sx) {
+            lx.extend(ref_band(row, h));
+            hx.extend(ref_band(row, g));
+        }
+        let mut next = vec![C64::new(0.0, 0.0); my * mx];
+        for c in 0..mx {
+            let (cl, ch) = (column(&lx, mx, c), column(&hx, mx, c));
+            let (ll, hl) = (ref_band(&cl, h), ref_band(&cl, g));
+            let (lh, hh) = (ref_band(&ch, h), ref_band(&ch, g));
+            for r in 0..my {
+                next[r * mx + c] = ll[r];
+                out[r * nx + mx + c] = lh[r]; // V: top-right
+                out[(my + r) * nx + c] = hl[r]; // H: bottom-left
+                out[(my + r) * nx + mx + c] = hh[r]; // D
+            }
+        }
+        (a, sy, sx) = (next, my, mx);
+    }
+    for r in 0..sy {
+        out[r * nx..r * nx + sx].copy_from_slice(&a[r * sx..(r + 1) * sx]);
+    }
+    out
+}
+
+/// The transpose of [`ref_haar2`], coarsest level first.
+fn ref_haar2_adjoint(y: &[C64], ny: usize, nx: usize, levels: usize) -> Vec<C64> {
+    let (h, g) = (w("haar").dec_lo(), w("haar").dec_hi());
+    let (ly, lx) = (ny >> levels, nx >> levels);
+    let mut a: Vec<C64> = (0..ly)
+        .flat_map(|r| y[r * nx..r * nx + lx].iter().copied())
+        .collect();
+    for l in (1..=levels).rev() {
+        let (my, mx) = (ny >> l, nx >> l);
+        let at = |r: usize, c: usize| y[r * nx + c];
+        // columns back: x-low rows from (cA, H), x-high rows from (V, D)
+        let (mut lxt, mut hxt) = (
+            vec![C64::default(); 2 * my * mx],
+            vec![C64::default(); 2 * my * mx],
+        );
+        for c in 0..mx {
+            let ll = column(&a, mx, c);
+            let hl: Vec<C64> = (0..my).map(|r| at(my + r, c)).collect();
+            let lh: Vec<C64> = (0..my).map(|r| at(r, mx + c)).collect();
+            let hh: Vec<C64> = (0..my).map(|r| at(my + r, mx + c)).collect();
+            let (cl, ch) = (
+                ref_band_adjoint(&ll, &hl, h, g),
+                ref_band_adjoint(&lh, &hh, h, g),
+            );
+            for r in 0..2 * my {
+                lxt[r * mx + c] = cl[r];
+                hxt[r * mx + c] = ch[r];
+            }
+        }
+        a = lxt
+            .chunks_exact(mx)
+            .zip(hxt.chunks_exact(mx))
+            .flat_map(|(lo, hi)| ref_band_adjoint(lo, hi, h, g))
+            .collect();
+    }
+    a
+}
+
+/// `(ny, nx, levels)` on which Haar takes the fast path.
+/// (256 × 256 with 1 level splits its only, last, level into parallel jobs.)
+const HAAR_SHAPES: [(usize, usize, usize); 8] = [
+    (8, 8, 1),
+    (256, 256, 1),
+    (2, 2, 1),
+    (16, 32, 3),
+    (64, 48, 4),
+    (256, 256, 4),
+    (24, 40, 3),
+    (128, 64, 6),
+];
+
+/// The fast path against the plain reference and against `db1` (the same filters through
+/// the generic path), apply and adjoint, with complex inputs cut to `T`.
+fn haar_matches_reference<T: Scalar>(rtol: f64) {
+    for (ny, nx, levels) in HAAR_SHAPES {
+        let op = Dwt2::<T>::new(ny, nx, w("haar"), levels).unwrap();
+        let generic = Dwt2::<T>::new(ny, nx, w("db1"), levels).unwrap();
+        assert!(op.is_orthogonal() && op.coeff_shape() == (ny, nx));
+        let what = format!("haar {ny}x{nx} L{levels} {}", T::NAME);
+        let x: Vec<T> = random_vec(ny * nx, 5);
+        let y: Vec<T> = random_vec(ny * nx, 6);
+        let wide = |v: &[T]| v.iter().map(|t| t.to_c64()).collect::<Vec<_>>();
+        let narrow = |v: Vec<C64>| {
+            v.into_iter()
+                .map(|z| T::from_f64_parts(z.re, z.im))
+                .collect::<Vec<T>>()
+        };
+        let fwd = op.apply_vec(&x);
+        let adj = op.adjoint_vec(&y);
+        let want_fwd = narrow(ref_haar2(&wide(&x), ny, nx, levels));
+        let want_adj = narrow(ref_haar2_adjoint(&wide(&y), ny, nx, levels));
+        assert_close(&fwd, &want_fwd, rtol, &format!("{what} apply vs reference"));
+        assert_close(
+            &adj,
+            &want_adj,
+            rtol,
+            &format!("{what} adjoint vs reference"),
+        );
+        assert_close(
+            &fwd,
+            &generic.apply_vec(&x),
+            rtol,
+            &format!("{what} apply vs db1"),
+        );
+        assert_close(
+            &adj,
+            &generic.adjoint_vec(&y),
+            rtol,
+            &format!("{what} adjoint vs db1"),
+        );
+    }
+}
+
+#[test]
+fn haar_fast_path_matches_reference_f64() {
+    haar_matches_reference::<f64>(1e-12);
+}
+
+#[test]
+fn haar_fast_path_matches_reference_complex64() {
+    haar_matches_reference::<C64>(1e-12);
+}
+
+#[test]
+fn haar_fast_path_matches_reference_f32() {
+    haar_matches_reference::<f32>(1e-5);
+}
+
+#[test]
+fn haar_fast_path_matches_reference_complex32() {
+    haar_matches_reference::<Complex<f32>>(1e-5);
+}
+
+/// The reference itself agrees with PyWavelets (one `wavedec2` file on the fast path).
+#[test]
+fn haar_reference_matches_pywt() {
+    let want = read_npy::<f64>(&data_dir().join("dwt2_haar_32x32_L5.npy")).unwrap();
+    let x: Vec<C64> = signal(32 * 32).iter().map(|&v| C64::new(v, 0.0)).collect();
+    let got: Vec<f64> = ref_haar2(&x, 32, 32, 5).iter().map(|z| z.re).collect();
+    assert_close(&got, &want.data, 1e-12, "reference haar 32x32 L5");
+}
+
+#[test]
+fn haar_fast_path_round_trips() {
+    for (ny, nx, levels) in HAAR_SHAPES {
+        let op = Dwt2::<C64>::new(ny, nx, w("haar"), levels).unwrap();
+        let x: Vec<C64> = random_vec(ny * nx, 7);
+        let back = op.adjoint_vec(&op.apply_vec(&x));
+        assert_close(
+            &back,
+            &x,
+            1e-14,
+            &format!("haar {ny}x{nx} L{levels} W^T W x"),
+        );
+        let c: Vec<C64> = random_vec(ny * nx, 8);
+        let again = op.apply_vec(&op.adjoint_vec(&c));
+        assert_close(
+            &again,
+            &c,
+            1e-14,
+            &format!("haar {ny}x{nx} L{levels} W W^T c"),
+        );
+        dot_test(&op, 1e-12).unwrap();
+    }
+}
+
+/// Haar with an odd level size is not orthogonal and keeps the generic path: bit for bit
+/// what `db1` (same filters, always generic) gives, and PyWavelets' coefficients.
+#[test]
+fn haar_with_odd_level_sizes_uses_the_generic_path() {
+    for (ny, nx, levels) in [(20, 12, 3), (21, 26, 4), (24, 40, 4), (20, 10, 2)] {
+        let op = Dwt2::<f64>::new(ny, nx, w("haar"), levels).unwrap();
+        assert!(!op.is_orthogonal(), "{ny}x{nx} L{levels}");
+        let generic = Dwt2::<f64>::new(ny, nx, w("db1"), levels).unwrap();
+        let x = signal(ny * nx);
+        let y: Vec<f64> = random_vec(op.nrows(), 9);
+        assert_eq!(
+            op.apply_vec(&x),
+            generic.apply_vec(&x),
+            "{ny}x{nx} L{levels}"
+        );
+        assert_eq!(
+            op.adjoint_vec(&y),
+            generic.adjoint_vec(&y),
+            "{ny}x{nx} L{levels}"
+        );
+        let path = data_dir().join(format!("dwt2_haar_{ny}x{nx}_L{levels}.npy"));
+        if path.exists() {
+            let want = read_npy::<f64>(&path).unwrap();
+            assert_close(
+                &op.apply_vec(&x),
+                &want.data,
+                1e-12,
+                &path.to_string_lossy(),
+            );
+        }
+    }
+}
+
+#[test]
+fn haar_fast_path_is_thread_count_independent() {
+    let op = Dwt2::<f64>::new(512, 512, w("haar"), 4).unwrap();
+    let opc = Dwt2::<C64>::new(512, 512, w("haar"), 4).unwrap();
+    let op1 = Dwt2::<f64>::new(512, 512, w("haar"), 1).unwrap();
+    let x: Vec<f64> = random_vec(512 * 512, 21);
+    let y: Vec<f64> = random_vec(512 * 512, 22);
+    let xc: Vec<C64> = random_vec(512 * 512, 23);
+    let run = || {
+        (
+            op.apply_vec(&x),
+            op.adjoint_vec(&y),
+            opc.apply_vec(&xc),
+            opc.adjoint_vec(&opc.apply_vec(&xc)),
+            op1.apply_vec(&x),
+            op1.adjoint_vec(&y),
+        )
+    };
+    let one = in_pool(1, run);
+    let three = in_pool(3, run);
+    let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+    let cbits = |v: &[C64]| {
+        v.iter()
+            .map(|p| (p.re.to_bits(), p.im.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        bits(&one.0) == bits(&three.0),
+        "apply differs for 1 and 3 threads"
+    );
+    assert!(
+        bits(&one.1) == bits(&three.1),
+        "adjoint differs for 1 and 3 threads"
+    );
+    assert!(cbits(&one.2) == cbits(&three.2), "complex apply differs");
+    assert!(cbits(&one.3) == cbits(&three.3), "complex adjoint differs");
+    assert!(bits(&one.4) == bits(&three.4), "1-level apply differs");
+    assert!(bits(&one.5) == bits(&three.5), "1-level adjoint differs");
+}
+
+/// Allocations made by three rounds of `apply_with_scratch` and `adjoint_with_scratch`
+/// run in `pool` (after one warm-up round), with a scratch of exactly `scratch_len`.
+fn allocations<T: Scalar>(op: &Dwt2<T>, pool: &rayon::ThreadPool) -> u64 {
+    let x: Vec<T> = random_vec(op.ncols(), 1);
+    let y0: Vec<T> = random_vec(op.nrows(), 2);
+    let mut y = vec![T::zero(); op.nrows()];
+    let mut x2 = vec![T::zero(); op.ncols()];
+    let mut scratch = vec![T::zero(); op.scratch_len()];
+    let mut run = || {
+        op.apply_with_scratch(&x, &mut y, &mut scratch);
+        op.adjoint_with_scratch(&y0, &mut x2, &mut scratch);
+    };
+    pool.install(&mut run);
+    pool.install(|| {
+        allocation_counter::measure(|| {
+            for _ in 0..3 {
+                run();
+            }
+        })
+    })
+    .count_total
+}
+
+#[test]
+fn dwt2_with_scratch_does_not_allocate() {
+    // One worker: every parallel job runs on the measured thread (allocation_counter counts
+    // the current thread's allocations).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    // 512 × 512 splits the Haar levels into several parallel jobs; 16 × 8 runs inline
+    for (ny, nx, l) in [(512, 512, 4), (16, 8, 3), (16, 8, 1)] {
+        let haar = Dwt2::<C64>::new(ny, nx, w("haar"), l).unwrap();
+        assert_eq!(allocations(&haar, &pool), 0, "haar {ny}x{nx} L{l}");
+        let haar32 = Dwt2::<f32>::new(ny, nx, w("haar"), l).unwrap();
+        assert_eq!(allocations(&haar32, &pool), 0, "haar f32 {ny}x{nx} L{l}");
+    }
+    let generic = Dwt2::<f64>::new(96, 130, w("db2"), 3).unwrap();
+    assert_eq!(allocations(&generic, &pool), 0, "db2 96x130");
+}
