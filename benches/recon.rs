@@ -1,5 +1,5 @@
-//! The solves of `cstk recon` (l1-wavelet by FISTA, with and without cycle spinning; TV by
-//! Chambolle–Pock), built from the public APIs exactly as `crates/cli/src/commands/recon.rs`
+//! The solves of `cstk recon` (l1-wavelet by FISTA on a fixed grid and with single and paired
+//! cycle spinning; TV by Chambolle–Pock), built from the public APIs exactly as `crates/cli/src/commands/recon.rs`
 //! builds them: `A = M F` (`Compose` of the mask's restriction and the centered unitary
 //! `Fft2`), `Dwt2` of 4 levels, `Step::Fixed(1.0)`, history recorded. Only the solve is timed
 //! (no file I/O, no metrics, no PNGs), at fixed iteration counts (tolerance 1e-300: every
@@ -135,16 +135,21 @@ fn bench_recon(c: &mut Criterion) {
                     })
                 })
             });
-            let id = format!("l1_{name}_spin_{L1_ITERS}it");
-            group.bench_with_input(BenchmarkId::new(id, threads), &threads, |b, _| {
-                pool.install(|| {
-                    b.iter(|| {
-                        // Built per solve, as the CLI does (its stream restarts at the seed).
-                        let g = CycleSpinL1::new(w.clone(), ny, nx, l1_lambda, 0).expect("prox");
-                        black_box(fista.solve(&a, black_box(&p.y), &g).expect("solve"))
+            for paired in [false, true] {
+                let mode = if paired { "paired" } else { "single" };
+                let id = format!("l1_{name}_spin_{mode}_{L1_ITERS}it");
+                group.bench_with_input(BenchmarkId::new(id, threads), &threads, |b, _| {
+                    pool.install(|| {
+                        b.iter(|| {
+                            // Built per solve, as the CLI does (its stream restarts at the seed).
+                            let g = CycleSpinL1::new(w.clone(), ny, nx, l1_lambda, 0)
+                                .expect("prox")
+                                .paired(paired);
+                            black_box(fista.solve(&a, black_box(&p.y), &g).expect("solve"))
+                        })
                     })
-                })
-            });
+                });
+            }
         }
         for iters in TV_ITERS {
             let tv = TvRegularized::params(ny, nx, tv_lambda)
