@@ -3,6 +3,9 @@
 //! adjoint (dot) test, inverse round trips, bit-identical results for any thread count and
 //! for garbage-filled scratch, and no allocation per call.
 
+mod common;
+
+use common::allocations;
 use cstk_linop::io::npy::read_npy;
 use cstk_linop::testing::{assert_close, assert_unitary, dot_test, in_pool, random_vec};
 use cstk_linop::transforms::dct::{Dct1, Dct2};
@@ -303,29 +306,6 @@ fn dct1_ignores_scratch_and_output_contents() {
             assert_eq!(y, want);
         }
     }
-}
-
-/// Allocations made by three rounds of `apply_with_scratch` and `adjoint_with_scratch`
-/// run in `pool` (after one warm-up round).
-fn allocations<T: Scalar, L: LinOp<T>>(op: &L, pool: &rayon::ThreadPool) -> u64 {
-    let x: Vec<T> = random_vec(op.ncols(), 1);
-    let y0: Vec<T> = random_vec(op.nrows(), 2);
-    let mut y = vec![T::zero(); op.nrows()];
-    let mut x2 = vec![T::zero(); op.ncols()];
-    let mut scratch = vec![T::zero(); op.scratch_len()];
-    let mut run = || {
-        op.apply_with_scratch(&x, &mut y, &mut scratch);
-        op.adjoint_with_scratch(&y0, &mut x2, &mut scratch);
-    };
-    pool.install(&mut run);
-    pool.install(|| {
-        allocation_counter::measure(|| {
-            for _ in 0..3 {
-                run();
-            }
-        })
-    })
-    .count_total
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! (`tests/data/wavelet/gen_wavelet_refs.py`), filter properties, adjoints, inverses,
 //! layouts, errors and thread-count independence.
 
+mod common;
+
+use common::allocations;
 use cstk_linop::io::npy::read_npy;
 use cstk_linop::testing::{assert_close, dot_test, in_pool, random_vec};
 use cstk_linop::transforms::wavelet::{
@@ -1066,29 +1069,6 @@ fn haar_fast_path_is_thread_count_independent() {
     assert!(cbits(&one.3) == cbits(&three.3), "complex adjoint differs");
     assert!(bits(&one.4) == bits(&three.4), "1-level apply differs");
     assert!(bits(&one.5) == bits(&three.5), "1-level adjoint differs");
-}
-
-/// Allocations made by three rounds of `apply_with_scratch` and `adjoint_with_scratch`
-/// run in `pool` (after one warm-up round), with a scratch of exactly `scratch_len`.
-fn allocations<T: Scalar>(op: &Dwt2<T>, pool: &rayon::ThreadPool) -> u64 {
-    let x: Vec<T> = random_vec(op.ncols(), 1);
-    let y0: Vec<T> = random_vec(op.nrows(), 2);
-    let mut y = vec![T::zero(); op.nrows()];
-    let mut x2 = vec![T::zero(); op.ncols()];
-    let mut scratch = vec![T::zero(); op.scratch_len()];
-    let mut run = || {
-        op.apply_with_scratch(&x, &mut y, &mut scratch);
-        op.adjoint_with_scratch(&y0, &mut x2, &mut scratch);
-    };
-    pool.install(&mut run);
-    pool.install(|| {
-        allocation_counter::measure(|| {
-            for _ in 0..3 {
-                run();
-            }
-        })
-    })
-    .count_total
 }
 
 #[test]

@@ -734,6 +734,17 @@ impl<T: Scalar> Dwt2<T> {
         chunk_for(my, MIN_TASK_WORK.div_ceil(4 * mx.max(1)), MAX_TASKS)
     }
 
+    /// The two ping-pong approximation buffers of the Haar path, carved from `scratch`: the
+    /// first holds level 1's approximation (none with one level), the second level 2's.
+    fn haar_buffers<'s>(&self, scratch: &'s mut [T]) -> (&'s mut [T], &'s mut [T]) {
+        let first = if self.levels() > 1 {
+            self.shapes[1].0 * self.shapes[1].1
+        } else {
+            0
+        };
+        scratch[..self.haar_scratch()].split_at_mut(first)
+    }
+
     /// The Haar analysis (requires `self.haar`): each level in one pass over the 2 × 2
     /// blocks of its input, the previous approximation (level 1: `x`), writing the three
     /// detail blocks straight into `y` and the approximation into a scratch buffer
@@ -742,11 +753,7 @@ impl<T: Scalar> Dwt2<T> {
         let levels = self.levels();
         let ax = self.coeff.1;
         let half = to_real::<T>(0.5);
-        let (b0, b1) = scratch[..self.haar_scratch()].split_at_mut(if levels > 1 {
-            self.shapes[1].0 * self.shapes[1].1
-        } else {
-            0
-        });
+        let (b0, b1) = self.haar_buffers(scratch);
         for (i, v) in self.lv.iter().enumerate() {
             let l = i + 1;
             let (my, mx) = self.shapes[l];
@@ -792,11 +799,7 @@ impl<T: Scalar> Dwt2<T> {
         let levels = self.levels();
         let ax = self.coeff.1;
         let half = to_real::<T>(0.5);
-        let (b0, b1) = scratch[..self.haar_scratch()].split_at_mut(if levels > 1 {
-            self.shapes[1].0 * self.shapes[1].1
-        } else {
-            0
-        });
+        let (b0, b1) = self.haar_buffers(scratch);
         for (i, v) in self.lv.iter().enumerate().rev() {
             let l = i + 1;
             let (my, mx) = self.shapes[l];
