@@ -20,7 +20,7 @@ fn image(seed: u64, ny: usize, nx: usize) -> Vec<C64> {
     let mut v: Vec<C64> = (0..ny * nx)
         .map(|i| {
             let (y, x) = (i / nx, i % nx);
-            let level = if (y * 3 / ny + x * 5 / nx) % 2 == 0 {
+            let level = if (y * 3 / ny + x * 5 / nx).is_multiple_of(2) {
                 1.0
             } else {
                 -0.5
