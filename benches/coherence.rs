@@ -6,18 +6,14 @@
 //! Run: `cargo bench --bench coherence` (set `CSTK_BENCH_M` / `CSTK_BENCH_N` to change the
 //! size).
 
+mod common;
+
+use common::env_or;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cstk::linop::testing::random_vec;
 use cstk::measure::diagnostics::mutual_coherence;
 use nalgebra::DMatrix;
 use std::hint::black_box;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
 
 fn bench_coherence(c: &mut Criterion) {
     let m = env_or("CSTK_BENCH_M", 512);

@@ -5,20 +5,16 @@
 //!
 //! Run: `cargo bench --bench gaussian` (set `CSTK_BENCH_M`, `CSTK_BENCH_N` to change the size).
 
+mod common;
+
+use common::env_or;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cstk::measure::DenseEnsemble;
 use cstk::measure::ensembles::sparse_random;
 use std::hint::black_box;
 
-fn size(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 fn bench_gaussian(c: &mut Criterion) {
-    let (m, n) = (size("CSTK_BENCH_M", 4000), size("CSTK_BENCH_N", 16000));
+    let (m, n) = (env_or("CSTK_BENCH_M", 4000), env_or("CSTK_BENCH_N", 16000));
     let mut group = c.benchmark_group(format!("ensemble_{m}x{n}"));
     group.throughput(Throughput::Elements((m * n) as u64));
     group.sample_size(10);

@@ -5,16 +5,16 @@
 //!
 //! Run: `cargo bench --bench hadamard` (set `CSTK_BENCH_LOG2N` to change n = 2^k).
 
+mod common;
+
+use common::env_or;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cstk::linop::LinOp;
 use cstk::linop::transforms::hadamard::{Hadamard, HadamardOrder};
 use std::hint::black_box;
 
 fn bench_hadamard(c: &mut Criterion) {
-    let log2n: u32 = std::env::var("CSTK_BENCH_LOG2N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
+    let log2n: u32 = env_or("CSTK_BENCH_LOG2N", 20);
     let n = 1usize << log2n;
     // the same data as the NumPy peer: ((i mod 17) − 8) / 8
     let x: Vec<f64> = (0..n).map(|i| ((i % 17) as f64 - 8.0) / 8.0).collect();

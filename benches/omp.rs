@@ -9,6 +9,9 @@
 //! Run: `cargo bench --bench omp` (set `CSTK_BENCH_M`, `CSTK_BENCH_N`, `CSTK_BENCH_K` to
 //! change the size).
 
+mod common;
+
+use common::env_or;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use cstk::linop::io::npy::{NpyOrder, write_npy_matrix, write_npy_vector};
 use cstk::linop::nalgebra::DMatrix;
@@ -18,18 +21,11 @@ use cstk::solvers::omp::{Omp, omp_gram};
 use std::hint::black_box;
 use std::path::Path;
 
-fn size(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
-
 fn bench_omp(c: &mut Criterion) {
     let (m, n, k) = (
-        size("CSTK_BENCH_M", 1000),
-        size("CSTK_BENCH_N", 5000),
-        size("CSTK_BENCH_K", 50),
+        env_or("CSTK_BENCH_M", 1000),
+        env_or("CSTK_BENCH_N", 5000),
+        env_or("CSTK_BENCH_K", 50),
     );
     let a = DenseEnsemble::Gaussian
         .matrix::<f64>(m, n, 1)

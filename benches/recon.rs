@@ -14,6 +14,9 @@
 //!
 //! Run: `CSTK_RECON_DATA=/tmp/recon-bart-data/poisson cargo bench --bench recon`
 
+mod common;
+
+use common::env_or;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use cstk::linop::io::cfl::read_cfl;
 use cstk::linop::transforms::fourier::Fft2;
@@ -89,20 +92,13 @@ fn load() -> Problem {
     }
 }
 
-fn env_f64(name: &str, default: f64) -> f64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn bench_recon(c: &mut Criterion) {
     let p = load();
     let (ny, nx) = (p.ny, p.nx);
     let fft = Fft2::<f64>::new(ny, nx, true).expect("fft");
     let a = Compose::try_new(p.mask.to_restriction(), fft).expect("A = M F");
-    let l1_lambda = env_f64("CSTK_RECON_L1_LAMBDA", 1e-3);
-    let tv_lambda = env_f64("CSTK_RECON_TV_LAMBDA", 3e-3);
+    let l1_lambda = env_or("CSTK_RECON_L1_LAMBDA", 1e-3);
+    let tv_lambda = env_or("CSTK_RECON_TV_LAMBDA", 3e-3);
     eprintln!(
         "recon bench: {} ({ny}x{nx}, {} samples), l1 λ = {l1_lambda}, tv λ = {tv_lambda}",
         p.source,

@@ -5,6 +5,9 @@
 //!
 //! Run: `cargo bench --bench spmv` (set `CSTK_BENCH_N` to change n).
 
+mod common;
+
+use common::env_or;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cstk::linop::{CsrMatrix, LinOp};
 use rand::{RngExt, SeedableRng};
@@ -38,10 +41,7 @@ fn random_csr(n: usize, per_row: usize, seed: u64) -> CsrMatrix<f64> {
 }
 
 fn bench_spmv(c: &mut Criterion) {
-    let n: usize = std::env::var("CSTK_BENCH_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(200_000);
+    let n: usize = env_or("CSTK_BENCH_N", 200_000);
     let a = random_csr(n, NNZ_PER_ROW, 42);
     let x: Vec<f64> = (0..n).map(|i| ((i % 17) as f64 - 8.0) / 8.0).collect();
     let mut y = vec![0.0; n];

@@ -9,6 +9,9 @@
 //! Run: `cargo bench --bench wavelet` (set `CSTK_BENCH_N` to change the side, and
 //! `CSTK_BENCH_WAVELET` / `CSTK_BENCH_LEVELS` to change the wavelet and depth).
 
+mod common;
+
+use common::env_or;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use cstk::linop::LinOp;
 use cstk::linop::transforms::wavelet::{Dwt2, Wavelet};
@@ -20,13 +23,6 @@ fn image(n: usize) -> Vec<f64> {
     (0..n as u64)
         .map(|i| ((i * 7919 + 13) % 2003) as f64 / 2003.0 - 0.5)
         .collect()
-}
-
-fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
-    std::env::var(key)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
 }
 
 fn bench_wavedec2(c: &mut Criterion) {
