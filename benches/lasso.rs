@@ -18,34 +18,16 @@
 //! Run: `cargo bench --bench lasso`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use cstk::linop::io::npy::{read_npy_matrix, read_npy_vector};
-use cstk::measure::DenseEnsemble;
-use cstk::measure::signals::{Amplitude, add_noise, sparse_signal};
 use cstk::solvers::cd::{ElasticNet, LassoPath, alpha_max};
 use std::hint::black_box;
+
+mod common;
 
 const N: usize = 1000;
 const P: usize = 5000;
 
-fn problem() -> (nalgebra::DMatrix<f64>, Vec<f64>) {
-    if let Ok(dir) = std::env::var("CSTK_LASSO_DATA") {
-        let dir = std::path::Path::new(&dir);
-        let x = read_npy_matrix::<f64>(&dir.join("lasso_X.npy")).expect("lasso_X.npy");
-        let y = read_npy_vector::<f64>(&dir.join("lasso_y.npy")).expect("lasso_y.npy");
-        eprintln!("data from {}: {} × {}", dir.display(), x.nrows(), x.ncols());
-        return (x, y);
-    }
-    let x = DenseEnsemble::Gaussian
-        .matrix::<f64>(N, P, 1)
-        .expect("matrix");
-    let w = sparse_signal::<f64>(P, 50, Amplitude::Rademacher, 2).expect("signal");
-    let clean = &x * nalgebra::DVector::from_vec(w.x);
-    let y = add_noise(clean.as_slice(), 20.0, 3).expect("noise").y;
-    (x, y)
-}
-
 fn bench_lasso(c: &mut Criterion) {
-    let (x, y) = problem();
+    let (x, y) = common::lasso_problem();
     let alpha = alpha_max(&x, &y, 1.0, true).expect("alpha_max") / 20.0;
     let single = ElasticNet::lasso(alpha).tol(1e-6).max_iter(100_000);
     let fit = single.fit(&x, &y).expect("fit");

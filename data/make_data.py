@@ -22,3 +22,15 @@ scipy.io.mmwrite(
     symmetry="symmetric",
 )
 print("largest eigenvalue", 8 * np.sin(n * np.pi / (2 * (n + 1))) ** 2)
+
+# diabetes.csv -- scikit-learn's diabetes data (Efron, Hastie, Johnstone & Tibshirani, "Least
+# Angle Regression", Annals of Statistics 2004), unscaled: 442 patients, ten baseline
+# variables and the disease progression one year later ("target"), with a header row.
+from sklearn.datasets import load_diabetes
+
+d = load_diabetes(scaled=False)
+names = list(d.feature_names) + ["target"]
+with open("data/diabetes.csv", "w") as f:
+    f.write(",".join(names) + "\n")
+    for row, t in zip(d.data, d.target):
+        f.write(",".join(f"{v:g}" for v in row) + f",{t:g}\n")

@@ -7,6 +7,7 @@ mod commands;
 mod ext;
 mod matrix_file;
 mod plot;
+mod progress;
 mod shape;
 
 use clap::{Parser, Subcommand};
@@ -50,6 +51,11 @@ enum Command {
     /// recon.npy, zero_filled.png, mask.png, error.png, convergence.png, montage.png and
     /// metrics.json into --out.
     Recon(Box<commands::recon::ReconArgs>),
+    /// L1 feature selection from a CSV (header row) or .npy/.mtx table: cross-validated LASSO
+    /// or ElasticNet (scikit-learn's LassoCV/ElasticNetCV, same folds, same answers), L1
+    /// logistic regression, or stability selection. Writes selected.json (selected features
+    /// with names and coefficients, CV curve), coef.npy, path.png and cv.png into --out.
+    Select(Box<commands::select::SelectArgs>),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +81,7 @@ fn main() -> ExitCode {
         Command::Recover(args) => commands::recover::run(args),
         Command::Phantom(args) => commands::phantom::run(args),
         Command::Recon(args) => commands::recon::run(*args),
+        Command::Select(args) => commands::select::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,10 @@
 //! PNG plots and montages: line plots of per-iteration series (linear or log y axis),
-//! a two-panel convergence plot, and labelled grayscale image montages.
+//! a two-panel convergence plot, Lasso coefficient paths and cross-validation curves
+//! against a log α axis, and labelled grayscale image montages.
+//!
+//! All plots go through one chart engine (`render_chart`): axes with nice linear or log
+//! ticks (optionally reversed), curves through arbitrary (x, y) points, error bars,
+//! dashed vertical markers and a legend.
 //!
 //! Everything is drawn with a tiny embedded bitmap font ([`font`]) into an RGB buffer and
 //! written atomically through [`cstk_linop::io::atomic_write`], so a failed write never
@@ -26,6 +31,7 @@ const WHITE: [u8; 3] = [255, 255, 255];
 const BLACK: [u8; 3] = [0, 0, 0];
 const GRID: [u8; 3] = [225, 225, 225];
 const GRAY_TEXT: [u8; 3] = [110, 110, 110];
+const ZERO_LINE: [u8; 3] = [170, 170, 170];
 
 /// One line of a line plot: `y[k]` is drawn at x = `k + 1` (the iteration number).
 #[derive(Clone, Copy, Debug)]
@@ -257,73 +263,380 @@ fn log_axis(lo: f64, hi: f64) -> Axis {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Line plots
-
-/// Draws a line plot into the rectangle (`ox`, `oy`, `w`, `h`) of `img`.
-#[allow(clippy::too_many_arguments)]
-fn render_line_plot(
-    img: &mut RgbImage,
-    ox: i64,
-    oy: i64,
-    w: i64,
-    h: i64,
-    title: &str,
-    x_label: &str,
-    series: &[Series<'_>],
-    log_y: bool,
-) {
-    let valid = |v: f64| v.is_finite() && (!log_y || v > 0.0);
-    let (mut ymin, mut ymax) = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut n_max = 0usize;
-    for s in series {
-        n_max = n_max.max(s.y.len());
-        for &v in s.y.iter().filter(|&&v| valid(v)) {
-            ymin = ymin.min(v);
-            ymax = ymax.max(v);
+/// Log axis over positive `[lo, hi]` fitted to the data (2 % padding in decades each side)
+/// rather than rounded out to whole decades: ticks at the powers of ten inside (every few
+/// when there are many), with 2×, 5× ticks when fewer than three powers fall inside.
+fn log_axis_tight(lo: f64, hi: f64) -> Axis {
+    let (mut a, mut b) = (lo.log10(), hi.log10());
+    if b - a < 1e-9 {
+        a -= 0.5;
+        b += 0.5;
+    }
+    let pad = 0.02 * (b - a);
+    (a, b) = (a - pad, b + pad);
+    let (e0, e1) = (a.ceil() as i64, b.floor() as i64);
+    let decades = e1 - e0 + 1;
+    let mut ticks = Vec::new();
+    if decades >= 3 {
+        let stride = ((decades as f64) / 6.0).ceil() as i64;
+        for e in (e0..=e1).filter(|e| e.rem_euclid(stride) == 0) {
+            ticks.push((e as f64, format!("1e{e}")));
+        }
+    } else {
+        for e in (a.floor() as i64)..=(b.ceil() as i64) {
+            for m in [1.0f64, 2.0, 5.0] {
+                let t = e as f64 + m.log10();
+                if t >= a && t <= b {
+                    let label = if m == 1.0 {
+                        format!("1e{e}")
+                    } else {
+                        format!("{m}e{e}")
+                    };
+                    ticks.push((t, label));
+                }
+            }
         }
     }
-    let has_data = ymin <= ymax;
-    if !has_data {
-        (ymin, ymax) = if log_y { (1.0, 10.0) } else { (0.0, 1.0) };
+    Axis {
+        lo: a,
+        hi: b,
+        ticks,
     }
-    let x_axis = linear_axis(1.0, n_max.max(1) as f64, true);
-    let y_axis = if log_y {
-        log_axis(ymin, ymax)
-    } else {
-        linear_axis(ymin, ymax, false)
-    };
+}
+
+// ---------------------------------------------------------------------------------------
+// Charts: axes, curves, error bars, vertical markers and a legend, in one engine
+
+/// How an axis maps values to positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scale {
+    /// Linear, nice ticks.
+    Linear,
+    /// Linear, integer ticks only (iteration numbers).
+    Integer,
+    /// Logarithmic (positions are log10 of the value; non-positive values are skipped),
+    /// the range rounded out to whole decades.
+    Log,
+    /// Logarithmic, the range fitted to the data ([`log_axis_tight`]).
+    LogTight,
+}
+
+impl Scale {
+    fn is_log(self) -> bool {
+        matches!(self, Scale::Log | Scale::LogTight)
+    }
+}
+
+/// A polyline through (`x[k]`, `y[k]`); `x: None` means x = `k + 1` (the iteration number).
+/// Points with an invalid coordinate (NaN, ±Inf, non-positive on a log axis) are skipped,
+/// breaking the line; an isolated valid point is drawn as a small square.
+#[derive(Clone, Copy)]
+struct Curve<'a> {
+    x: Option<&'a [f64]>,
+    y: &'a [f64],
+    colour: [u8; 3],
+    /// Draw a 4×4 dot at every valid point.
+    dots: bool,
+}
+
+impl Curve<'_> {
+    fn x_at(&self, k: usize) -> f64 {
+        self.x.map_or((k + 1) as f64, |x| x[k])
+    }
+}
+
+/// A vertical bar from `lo` to `hi` at `x`, with short caps.
+#[derive(Clone, Copy)]
+struct ErrorBar {
+    x: f64,
+    lo: f64,
+    hi: f64,
+    colour: [u8; 3],
+}
+
+/// A vertical dashed line across the plot area at `x`, labelled at its top.
+struct Marker {
+    x: f64,
+    colour: [u8; 3],
+    label: String,
+}
+
+/// How a legend entry's sample is drawn.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sample {
+    Line,
+    LineDots,
+    Dashed,
+    ErrorBar,
+}
+
+struct LegendEntry {
+    label: String,
+    colour: [u8; 3],
+    sample: Sample,
+}
+
+/// Where the legend box goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LegendPos {
+    /// Top right inside the plot area.
+    TopRight,
+    /// The inside corner (top right, top left, bottom right, bottom left, in that order of
+    /// preference) that covers the fewest drawn pixels.
+    Auto,
+    /// To the right of the plot area, which shrinks to make room.
+    Outside,
+}
+
+/// Everything one chart draws.
+struct Chart<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    /// Drawn vertically left of the y tick labels; `""` for none.
+    y_label: &'a str,
+    x_scale: Scale,
+    /// Larger x on the left.
+    x_reversed: bool,
+    y_scale: Scale,
+    curves: Vec<Curve<'a>>,
+    error_bars: Vec<ErrorBar>,
+    markers: Vec<Marker>,
+    /// A light horizontal line at y = 0 when it is in range.
+    zero_line: bool,
+    legend: Vec<LegendEntry>,
+    legend_pos: LegendPos,
+}
+
+impl<'a> Chart<'a> {
+    fn new(title: &'a str, x_label: &'a str, x_scale: Scale, y_scale: Scale) -> Self {
+        Chart {
+            title,
+            x_label,
+            y_label: "",
+            x_scale,
+            x_reversed: false,
+            y_scale,
+            curves: Vec::new(),
+            error_bars: Vec::new(),
+            markers: Vec::new(),
+            zero_line: false,
+            legend: Vec::new(),
+            legend_pos: LegendPos::TopRight,
+        }
+    }
+}
+
+fn valid_on(scale: Scale, v: f64) -> bool {
+    v.is_finite() && (!scale.is_log() || v > 0.0)
+}
+
+/// The plot area of a drawn chart and its value → pixel mapping.
+struct Frame {
+    left: i64,
+    right: i64,
+    top: i64,
+    bottom: i64,
+    clip: Clip,
+    x_axis: Axis,
+    y_axis: Axis,
+    x_scale: Scale,
+    y_scale: Scale,
+    x_reversed: bool,
+}
+
+impl Frame {
+    fn x_ok(&self, x: f64) -> bool {
+        valid_on(self.x_scale, x)
+    }
+
+    fn y_ok(&self, y: f64) -> bool {
+        valid_on(self.y_scale, y)
+    }
+
+    /// Position on the axis of the value `v`: log10 of it on a log axis, else `v`.
+    fn axis_t(scale: Scale, v: f64) -> f64 {
+        if scale.is_log() { v.log10() } else { v }
+    }
+
+    /// Horizontal pixel position (unrounded) of the axis position `t`.
+    fn px_t(&self, t: f64) -> f64 {
+        let f = (t - self.x_axis.lo) / (self.x_axis.hi - self.x_axis.lo);
+        if self.x_reversed {
+            self.right as f64 - f * (self.right - self.left) as f64
+        } else {
+            self.left as f64 + f * (self.right - self.left) as f64
+        }
+    }
+
+    /// Vertical pixel position (unrounded) of the axis position `t`.
+    fn py_t(&self, t: f64) -> f64 {
+        self.bottom as f64
+            - (t - self.y_axis.lo) / (self.y_axis.hi - self.y_axis.lo)
+                * (self.bottom - self.top) as f64
+    }
+
+    /// Horizontal pixel position (unrounded) of the value `x`.
+    fn px(&self, x: f64) -> f64 {
+        self.px_t(Self::axis_t(self.x_scale, x))
+    }
+
+    /// Vertical pixel position (unrounded) of the value `y`.
+    fn py(&self, y: f64) -> f64 {
+        self.py_t(Self::axis_t(self.y_scale, y))
+    }
+
+    fn pt(&self, x: f64, y: f64) -> (i64, i64) {
+        (self.px(x).round() as i64, self.py(y).round() as i64)
+    }
+}
+
+/// The axis for values in `[lo, hi]` (`None`: nothing to show) on `scale`.
+fn make_axis(range: Option<(f64, f64)>, scale: Scale) -> Axis {
+    match (scale, range) {
+        (Scale::Log, Some((lo, hi))) => log_axis(lo, hi),
+        (Scale::Log | Scale::LogTight, None) => log_axis(1.0, 10.0),
+        (Scale::LogTight, Some((lo, hi))) => log_axis_tight(lo, hi),
+        (Scale::Integer, r) => {
+            let (lo, hi) = r.unwrap_or((1.0, 1.0));
+            linear_axis(lo, hi, true)
+        }
+        (Scale::Linear, r) => {
+            let (lo, hi) = r.unwrap_or((0.0, 1.0));
+            linear_axis(lo, hi, false)
+        }
+    }
+}
+
+fn widen(range: &mut Option<(f64, f64)>, v: f64) {
+    *range = Some(match *range {
+        Some((lo, hi)) => (lo.min(v), hi.max(v)),
+        None => (v, v),
+    });
+}
+
+/// Text drawn reading upwards (rotated 90° counter-clockwise), its left edge at `x` and
+/// centred vertically on `y_mid`; clipped to the image.
+fn draw_text_up(img: &mut RgbImage, x: i64, y_mid: i64, text: &str, colour: [u8; 3]) {
+    let (tw, th) = (text_width(text, 1), text_height(1));
+    if tw == 0 {
+        return;
+    }
+    let mut tmp = RgbImage::from_pixel(tw, th, Rgb(WHITE));
+    draw_text(&mut tmp, 0, 0, text, 1, colour);
+    let up = image::imageops::rotate270(&tmp);
+    let y0 = y_mid - i64::from(tw) / 2;
+    for (px, py, p) in up.enumerate_pixels() {
+        if p.0 != WHITE {
+            fill_rect(
+                img,
+                x + i64::from(px),
+                y0 + i64::from(py),
+                x + i64::from(px) + 1,
+                y0 + i64::from(py) + 1,
+                colour,
+            );
+        }
+    }
+}
+
+/// `fill_rect` restricted to `clip` (inclusive bounds).
+fn fill_clipped(img: &mut RgbImage, clip: Clip, x0: i64, y0: i64, x1: i64, y1: i64, c: [u8; 3]) {
+    fill_rect(
+        img,
+        x0.max(clip.x0),
+        y0.max(clip.y0),
+        x1.min(clip.x1 + 1),
+        y1.min(clip.y1 + 1),
+        c,
+    );
+}
+
+/// Width and height of the legend box for `entries`.
+fn legend_size(entries: &[LegendEntry]) -> (i64, i64) {
+    let row_h = i64::from(text_height(1)) + 6;
+    let max_lw = entries
+        .iter()
+        .map(|e| i64::from(text_width(&e.label, 1)))
+        .max()
+        .unwrap_or(0);
+    (8 + 22 + 6 + max_lw + 8, 6 + row_h * entries.len() as i64)
+}
+
+/// Draws `chart` into the rectangle (`ox`, `oy`, `w`, `h`) of `img` and returns its frame.
+fn render_chart(img: &mut RgbImage, ox: i64, oy: i64, w: i64, h: i64, chart: &Chart<'_>) -> Frame {
+    let (xs, ys) = (chart.x_scale, chart.y_scale);
+    // Ranges: x over every valid x, y over the valid y of points whose x is valid.
+    let (mut x_range, mut y_range) = (None, None);
+    let mut has_data = false;
+    for c in &chart.curves {
+        let n = c.x.map_or(c.y.len(), |x| x.len().min(c.y.len()));
+        for k in 0..n {
+            let x = c.x_at(k);
+            if !valid_on(xs, x) {
+                continue;
+            }
+            widen(&mut x_range, x);
+            if valid_on(ys, c.y[k]) {
+                widen(&mut y_range, c.y[k]);
+                has_data = true;
+            }
+        }
+    }
+    for b in &chart.error_bars {
+        if valid_on(xs, b.x) && valid_on(ys, b.lo) && valid_on(ys, b.hi) {
+            widen(&mut y_range, b.lo);
+            widen(&mut y_range, b.hi);
+        }
+    }
+    for m in chart.markers.iter().filter(|m| valid_on(xs, m.x)) {
+        widen(&mut x_range, m.x);
+    }
+    let x_axis = make_axis(x_range, xs);
+    let y_axis = make_axis(y_range, ys);
 
     // Plot area (inclusive pixel bounds).
-    let (left, right) = (ox + 78, ox + w - 22);
-    let (top, bottom) = (oy + 38, oy + h - 46);
+    let (legend_w, legend_h) = legend_size(&chart.legend);
+    let outside = chart.legend_pos == LegendPos::Outside && !chart.legend.is_empty();
+    let right = if outside {
+        ox + w - 22 - legend_w - 12
+    } else {
+        ox + w - 22
+    };
+    let (left, top, bottom) = (ox + 78, oy + 38, oy + h - 46);
     let clip = Clip {
         x0: left + 1,
         y0: top + 1,
         x1: right - 1,
         y1: bottom - 1,
     };
-    let map_x =
-        |x: f64| left as f64 + (x - x_axis.lo) / (x_axis.hi - x_axis.lo) * (right - left) as f64;
-    let map_y =
-        |t: f64| bottom as f64 - (t - y_axis.lo) / (y_axis.hi - y_axis.lo) * (bottom - top) as f64;
-    let to_t = |v: f64| if log_y { v.log10() } else { v };
+    let f = Frame {
+        left,
+        right,
+        top,
+        bottom,
+        clip,
+        x_axis,
+        y_axis,
+        x_scale: xs,
+        y_scale: ys,
+        x_reversed: chart.x_reversed,
+    };
 
     // Title.
-    let tw = i64::from(text_width(title, 2));
-    draw_text(img, ox + (w - tw) / 2, oy + 10, title, 2, BLACK);
+    let tw = i64::from(text_width(chart.title, 2));
+    draw_text(img, ox + (w - tw) / 2, oy + 10, chart.title, 2, BLACK);
 
     // Grid, ticks and tick labels.
     let th = i64::from(text_height(1));
-    for (t, label) in &x_axis.ticks {
-        let px = map_x(*t).round() as i64;
+    for (t, label) in &f.x_axis.ticks {
+        let px = f.px_t(*t).round() as i64;
         fill_rect(img, px, top + 1, px + 1, bottom, GRID);
         fill_rect(img, px, bottom, px + 1, bottom + 5, BLACK);
         let lw = i64::from(text_width(label, 1));
         draw_text(img, px - lw / 2, bottom + 9, label, 1, BLACK);
     }
-    for (t, label) in &y_axis.ticks {
-        let py = map_y(*t).round() as i64;
+    for (t, label) in &f.y_axis.ticks {
+        let py = f.py_t(*t).round() as i64;
         fill_rect(img, left + 1, py, right, py + 1, GRID);
         fill_rect(img, left - 5, py, left, py + 1, BLACK);
         let lw = i64::from(text_width(label, 1));
@@ -331,16 +644,17 @@ fn render_line_plot(
     }
     stroke_rect(img, left, top, right, bottom, BLACK);
 
-    // x-axis label.
-    let lw = i64::from(text_width(x_label, 1));
+    // Axis labels.
+    let lw = i64::from(text_width(chart.x_label, 1));
     draw_text(
         img,
         left + (right - left - lw) / 2,
         bottom + 9 + th + 8,
-        x_label,
+        chart.x_label,
         1,
         BLACK,
     );
+    draw_text_up(img, ox + 6, (top + bottom) / 2, chart.y_label, BLACK);
 
     if !has_data {
         let msg = "no data";
@@ -356,59 +670,179 @@ fn render_line_plot(
         );
     }
 
-    // The series.
-    for s in series {
-        let pt = |k: usize| -> (i64, i64) {
-            (
-                map_x((k + 1) as f64).round() as i64,
-                map_y(to_t(s.y[k])).round() as i64,
-            )
-        };
-        for k in 0..s.y.len() {
-            if !valid(s.y[k]) {
+    if chart.zero_line && !ys.is_log() && f.y_axis.lo < 0.0 && f.y_axis.hi > 0.0 {
+        let py = f.py(0.0).round() as i64;
+        fill_clipped(img, clip, left, py, right, py + 1, ZERO_LINE);
+    }
+
+    // Error bars, under the curves.
+    for b in &chart.error_bars {
+        if !(f.x_ok(b.x) && f.y_ok(b.lo) && f.y_ok(b.hi)) {
+            continue;
+        }
+        let (x, y_lo, y_hi) = (
+            f.px(b.x).round() as i64,
+            f.py(b.lo).round() as i64,
+            f.py(b.hi).round() as i64,
+        );
+        let (ya, yb) = (y_lo.min(y_hi), y_lo.max(y_hi));
+        fill_clipped(img, clip, x, ya, x + 1, yb + 1, b.colour);
+        fill_clipped(img, clip, x - 3, ya, x + 4, ya + 1, b.colour);
+        fill_clipped(img, clip, x - 3, yb, x + 4, yb + 1, b.colour);
+    }
+
+    // The curves.
+    for c in &chart.curves {
+        let n = c.x.map_or(c.y.len(), |x| x.len().min(c.y.len()));
+        let ok = |k: usize| f.x_ok(c.x_at(k)) && f.y_ok(c.y[k]);
+        let pt = |k: usize| f.pt(c.x_at(k), c.y[k]);
+        for k in 0..n {
+            if !ok(k) {
                 continue;
             }
-            let prev_ok = k > 0 && valid(s.y[k - 1]);
-            let next_ok = k + 1 < s.y.len() && valid(s.y[k + 1]);
+            let prev_ok = k > 0 && ok(k - 1);
+            let next_ok = k + 1 < n && ok(k + 1);
             if next_ok {
-                thick_line(img, pt(k), pt(k + 1), clip, s.colour);
+                thick_line(img, pt(k), pt(k + 1), clip, c.colour);
             } else if !prev_ok {
                 // An isolated point: a small square so it stays visible.
                 let (x, y) = pt(k);
-                thick_line(img, (x - 1, y - 1), (x, y - 1), clip, s.colour);
-                thick_line(img, (x - 1, y), (x, y), clip, s.colour);
+                thick_line(img, (x - 1, y - 1), (x, y - 1), clip, c.colour);
+                thick_line(img, (x - 1, y), (x, y), clip, c.colour);
+            }
+            if c.dots {
+                let (x, y) = pt(k);
+                fill_clipped(img, clip, x - 2, y - 2, x + 3, y + 3, c.colour);
             }
         }
     }
 
-    // Legend (top right inside the plot area).
-    if !series.is_empty() {
-        let row_h = th + 6;
-        let max_lw = series
-            .iter()
-            .map(|s| i64::from(text_width(s.label, 1)))
-            .max()
-            .unwrap_or(0);
-        let box_w = 8 + 22 + 6 + max_lw + 8;
-        let box_h = 6 + row_h * series.len() as i64;
-        let bx1 = right - 8;
-        let bx0 = bx1 - box_w;
-        let by0 = top + 8;
-        fill_rect(img, bx0, by0, bx1 + 1, by0 + box_h + 1, WHITE);
-        stroke_rect(img, bx0, by0, bx1, by0 + box_h, GRAY_TEXT);
-        for (i, s) in series.iter().enumerate() {
-            let ry = by0 + 6 + i as i64 * row_h;
-            fill_rect(
-                img,
-                bx0 + 8,
-                ry + th / 2 - 1,
-                bx0 + 30,
-                ry + th / 2 + 1,
-                s.colour,
-            );
-            draw_text(img, bx0 + 36, ry, s.label, 1, BLACK);
+    // Vertical markers: dashed lines, each labelled near the top (stacked when several).
+    let shown: Vec<f64> = chart
+        .markers
+        .iter()
+        .filter(|m| f.x_ok(m.x))
+        .map(|m| f.px(m.x))
+        .collect();
+    let centre = shown.iter().sum::<f64>() / shown.len().max(1) as f64;
+    for (i, m) in chart.markers.iter().enumerate() {
+        if !f.x_ok(m.x) {
+            continue;
+        }
+        let x = f.px(m.x).round() as i64;
+        let mut y = top + 1;
+        while y < bottom {
+            fill_clipped(img, clip, x, y, x + 2, (y + 6).min(bottom), m.colour);
+            y += 10;
+        }
+        if !m.label.is_empty() {
+            let mw = i64::from(text_width(&m.label, 1));
+            let ly = top + 6 + i as i64 * (th + 6);
+            // Away from the other markers when there is room, else wherever it fits.
+            let fits_right = x + 6 + mw < right - 2;
+            let fits_left = x - 5 - mw > left + 2;
+            let prefer_left = f.px(m.x) < centre - 0.5;
+            let lx = if (prefer_left && fits_left) || !fits_right {
+                x - 5 - mw
+            } else {
+                x + 6
+            };
+            fill_clipped(img, clip, lx - 2, ly - 2, lx + mw + 2, ly + th + 2, WHITE);
+            draw_text(img, lx, ly, &m.label, 1, m.colour);
         }
     }
+
+    // Legend.
+    if !chart.legend.is_empty() {
+        let (box_w, box_h) = (legend_w, legend_h);
+        let (bx0, by0) = match chart.legend_pos {
+            LegendPos::TopRight => (right - 8 - box_w, top + 8),
+            LegendPos::Outside => (right + 12, top),
+            LegendPos::Auto => {
+                let corners = [
+                    (right - 8 - box_w, top + 8),
+                    (left + 8, top + 8),
+                    (right - 8 - box_w, bottom - 8 - box_h),
+                    (left + 8, bottom - 8 - box_h),
+                ];
+                let ink = |&(x0, y0): &(i64, i64)| {
+                    let mut n = 0usize;
+                    for y in y0.max(0)..(y0 + box_h + 1).min(i64::from(img.height())) {
+                        for x in x0.max(0)..(x0 + box_w + 1).min(i64::from(img.width())) {
+                            let p = img.get_pixel(x as u32, y as u32).0;
+                            n += usize::from(p != WHITE && p != GRID);
+                        }
+                    }
+                    n
+                };
+                // min_by_key keeps the first of equal counts: the preference order.
+                corners.into_iter().min_by_key(ink).unwrap_or(corners[0])
+            }
+        };
+        let bx1 = bx0 + box_w;
+        let row_h = th + 6;
+        fill_rect(img, bx0, by0, bx1 + 1, by0 + box_h + 1, WHITE);
+        stroke_rect(img, bx0, by0, bx1, by0 + box_h, GRAY_TEXT);
+        for (i, e) in chart.legend.iter().enumerate() {
+            let ry = by0 + 6 + i as i64 * row_h;
+            let cy = ry + th / 2;
+            match e.sample {
+                Sample::Line | Sample::LineDots => {
+                    fill_rect(img, bx0 + 8, cy - 1, bx0 + 30, cy + 1, e.colour);
+                    if e.sample == Sample::LineDots {
+                        fill_rect(img, bx0 + 17, cy - 2, bx0 + 22, cy + 3, e.colour);
+                    }
+                }
+                Sample::Dashed => {
+                    for x in [bx0 + 8, bx0 + 16, bx0 + 24] {
+                        fill_rect(img, x, cy - 1, x + 5, cy + 1, e.colour);
+                    }
+                }
+                Sample::ErrorBar => {
+                    fill_rect(img, bx0 + 19, ry - 1, bx0 + 20, ry + th + 1, e.colour);
+                    fill_rect(img, bx0 + 16, ry - 1, bx0 + 23, ry, e.colour);
+                    fill_rect(img, bx0 + 16, ry + th, bx0 + 23, ry + th + 1, e.colour);
+                }
+            }
+            draw_text(img, bx0 + 36, ry, &e.label, 1, BLACK);
+        }
+    }
+    f
+}
+
+// ---------------------------------------------------------------------------------------
+// Line plots
+
+/// Draws a line plot of `series` against the iteration number into the rectangle (`ox`,
+/// `oy`, `w`, `h`) of `img`.
+#[allow(clippy::too_many_arguments)]
+fn render_line_plot(
+    img: &mut RgbImage,
+    ox: i64,
+    oy: i64,
+    w: i64,
+    h: i64,
+    title: &str,
+    x_label: &str,
+    series: &[Series<'_>],
+    log_y: bool,
+) {
+    let y_scale = if log_y { Scale::Log } else { Scale::Linear };
+    let mut chart = Chart::new(title, x_label, Scale::Integer, y_scale);
+    for s in series {
+        chart.curves.push(Curve {
+            x: None,
+            y: s.y,
+            colour: s.colour,
+            dots: false,
+        });
+        chart.legend.push(LegendEntry {
+            label: s.label.to_string(),
+            colour: s.colour,
+            sample: Sample::Line,
+        });
+    }
+    render_chart(img, ox, oy, w, h, &chart);
 }
 
 /// Writes an 800×500 RGB PNG line plot of `series` against the iteration number
@@ -512,6 +946,326 @@ pub fn write_convergence_png(
         }],
         true,
     );
+    save_rgb_png(path, &img)
+}
+
+// ---------------------------------------------------------------------------------------
+// Regularization paths: coefficient paths and cross-validation curves against α
+
+/// Width of a coefficient-path plot (the legend sits right of the plot area).
+pub const PATH_W: u32 = 960;
+/// Height of a coefficient-path plot.
+pub const PATH_H: u32 = 540;
+/// How many features [`write_coef_path_png`] names in its legend.
+pub const PATH_LEGEND_MAX: usize = 10;
+
+/// The dashed line at the chosen α (both plots).
+const MARK_CHOSEN: [u8; 3] = [20, 20, 20];
+/// The dashed line at the one-standard-error α.
+const MARK_1SE: [u8; 3] = [0, 90, 200];
+/// The mean cross-validation error.
+const CV_MEAN: [u8; 3] = [214, 39, 40];
+/// The ±1 standard-error bars.
+const CV_BARS: [u8; 3] = [150, 150, 150];
+/// Colours of the named features (matplotlib's tab10).
+const TAB10: [[u8; 3]; 10] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [127, 127, 127],
+    [188, 189, 34],
+    [23, 190, 207],
+];
+/// How much of the palette colour the unnamed features keep (the rest is white).
+const LIGHT: f64 = 0.35;
+/// How many characters of a feature name the legend shows.
+const LEGEND_CHARS: usize = 24;
+/// Label of the α axis: the larger (sparser) α is on the left.
+const ALPHA_AXIS: &str = "alpha (log scale, decreasing: sparser models on the left)";
+
+fn lighten(c: [u8; 3]) -> [u8; 3] {
+    c.map(|v| (255.0 - (255.0 - f64::from(v)) * LIGHT).round() as u8)
+}
+
+/// `1.23e-2`: three significant digits.
+fn format_alpha(a: f64) -> String {
+    format!("{a:.2e}")
+}
+
+/// A legend label of at most [`LEGEND_CHARS`] characters.
+fn short_label(s: &str) -> String {
+    match s.char_indices().nth(LEGEND_CHARS) {
+        Some((cut, _)) => format!("{}~", &s[..cut]),
+        None => s.to_string(),
+    }
+}
+
+/// The index of the valid (positive, finite) α nearest to `target` on a log scale.
+fn nearest_alpha(alphas: &[f64], target: f64) -> Option<usize> {
+    if !valid_on(Scale::LogTight, target) {
+        return None;
+    }
+    let t = target.log10();
+    alphas
+        .iter()
+        .enumerate()
+        .filter(|&(_, &a)| valid_on(Scale::LogTight, a))
+        .min_by(|(_, a), (_, b)| (a.log10() - t).abs().total_cmp(&(b.log10() - t).abs()))
+        .map(|(k, _)| k)
+}
+
+/// The coefficient-path chart and the order in which features are named in the legend.
+fn coef_path_image<C: AsRef<[f64]>>(
+    alphas: &[f64],
+    coefs: &[C],
+    labels: &[String],
+    chosen_alpha: Option<f64>,
+    title: &str,
+) -> anyhow::Result<(RgbImage, Frame)> {
+    for (k, c) in coefs.iter().enumerate() {
+        if c.as_ref().len() != alphas.len() {
+            bail!(
+                "coefficient path plot: feature {k} has {} values but there are {} alphas",
+                c.as_ref().len(),
+                alphas.len()
+            );
+        }
+    }
+    // Rank the features: by |coefficient| at the chosen α, then by the largest
+    // |coefficient| along the path; non-finite values count as 0.
+    let at = chosen_alpha.and_then(|a| nearest_alpha(alphas, a));
+    let size = |v: f64| if v.is_finite() { v.abs() } else { 0.0 };
+    let key = |c: &[f64]| {
+        let peak = c.iter().map(|&v| size(v)).fold(0.0, f64::max);
+        (at.map_or(peak, |k| size(c[k])), peak)
+    };
+    let keys: Vec<(f64, f64)> = coefs.iter().map(|c| key(c.as_ref())).collect();
+    let mut order: Vec<usize> = (0..coefs.len()).filter(|&k| keys[k].1 > 0.0).collect();
+    order.sort_by(|&i, &j| {
+        keys[j]
+            .0
+            .total_cmp(&keys[i].0)
+            .then(keys[j].1.total_cmp(&keys[i].1))
+            .then(i.cmp(&j))
+    });
+    let named = &order[..order.len().min(PATH_LEGEND_MAX)];
+    let others = coefs.len() - named.len();
+
+    let mut chart = Chart::new(title, ALPHA_AXIS, Scale::LogTight, Scale::Linear);
+    chart.y_label = "coefficient";
+    chart.x_reversed = true;
+    chart.zero_line = true;
+    chart.legend_pos = LegendPos::Outside;
+    // Unnamed features first, in light colours, so the named ones are drawn on top.
+    let mut is_named = vec![false; coefs.len()];
+    for &k in named {
+        is_named[k] = true;
+    }
+    for (k, c) in coefs.iter().enumerate().filter(|&(k, _)| !is_named[k]) {
+        chart.curves.push(Curve {
+            x: Some(alphas),
+            y: c.as_ref(),
+            colour: lighten(TAB10[k % TAB10.len()]),
+            dots: false,
+        });
+    }
+    for (rank, &k) in named.iter().enumerate().rev() {
+        let colour = TAB10[rank % TAB10.len()];
+        chart.curves.push(Curve {
+            x: Some(alphas),
+            y: coefs[k].as_ref(),
+            colour,
+            dots: false,
+        });
+    }
+    for (rank, &k) in named.iter().enumerate() {
+        let name = labels
+            .get(k)
+            .map_or_else(|| format!("feature {k}"), |s| short_label(s));
+        chart.legend.push(LegendEntry {
+            label: name,
+            colour: TAB10[rank % TAB10.len()],
+            sample: Sample::Line,
+        });
+    }
+    if others > 0 && !named.is_empty() {
+        chart.legend.push(LegendEntry {
+            label: format!("{others} other{}", if others == 1 { "" } else { "s" }),
+            colour: lighten(TAB10[0]),
+            sample: Sample::Line,
+        });
+    }
+    if let Some(a) = chosen_alpha.filter(|&a| valid_on(Scale::LogTight, a)) {
+        chart.markers.push(Marker {
+            x: a,
+            colour: MARK_CHOSEN,
+            label: format!("chosen alpha = {}", format_alpha(a)),
+        });
+        chart.legend.push(LegendEntry {
+            label: "chosen alpha".into(),
+            colour: MARK_CHOSEN,
+            sample: Sample::Dashed,
+        });
+    }
+    let mut img = RgbImage::from_pixel(PATH_W, PATH_H, Rgb(WHITE));
+    let frame = render_chart(&mut img, 0, 0, i64::from(PATH_W), i64::from(PATH_H), &chart);
+    Ok((img, frame))
+}
+
+/// Writes a 960×540 RGB PNG of Lasso coefficient paths, as scikit-learn's `lasso_path`
+/// example or glmnet's `plot(fit, xvar = "lambda")` draw them.
+///
+/// * `alphas`: the regularization strengths (any order; NaN and non-positive ones are
+///   skipped). The x axis is logarithmic and **reversed**: the largest α (the sparsest
+///   model) is on the left, so features enter the model from left to right.
+/// * `coefs`: one slice per feature, `coefs[j][k]` being feature `j`'s coefficient at
+///   `alphas[k]` (the layout of scikit-learn's `coefs` array, `n_features × n_alphas`).
+///   Anything that derefs to `[f64]` works (`Vec<f64>`, `&[f64]`). Non-finite values
+///   break a line.
+/// * `labels`: the feature names, `labels[j]` for `coefs[j]` (missing ones are shown as
+///   `feature j`). The legend, right of the plot, names at most [`PATH_LEGEND_MAX`]
+///   features, in strong colours: the largest `|coefficient|` at `chosen_alpha` (or along
+///   the whole path without one), ties broken by the largest `|coefficient|` on the path.
+///   The other features are drawn underneath in lighter colours and counted in one
+///   legend line. Features that are zero all along are not named.
+/// * `chosen_alpha`: drawn as a near-black vertical dashed line labelled
+///   `chosen alpha = 1.23e-2` (skipped when not positive and finite).
+///
+/// A light horizontal line marks zero. Empty, all-NaN, single-α or constant inputs give a
+/// "no data" or degenerate but valid plot.
+///
+/// # Errors
+/// When some `coefs[j]` does not have `alphas.len()` values, or the file cannot be written
+/// (then no file is left behind).
+pub fn write_coef_path_png<C: AsRef<[f64]>>(
+    path: &Path,
+    alphas: &[f64],
+    coefs: &[C],
+    labels: &[String],
+    chosen_alpha: Option<f64>,
+    title: &str,
+) -> anyhow::Result<()> {
+    let (img, _) = coef_path_image(alphas, coefs, labels, chosen_alpha, title)?;
+    save_rgb_png(path, &img)
+}
+
+/// The cross-validation chart.
+#[allow(clippy::too_many_arguments)]
+fn cv_curve_image(
+    alphas: &[f64],
+    mean: &[f64],
+    se: &[f64],
+    chosen: f64,
+    alpha_1se: Option<f64>,
+    y_label: &str,
+    title: &str,
+) -> anyhow::Result<(RgbImage, Frame)> {
+    if mean.len() != alphas.len() || !(se.is_empty() || se.len() == alphas.len()) {
+        bail!(
+            "cross-validation plot: {} alphas, {} means and {} standard errors \
+             (the standard errors may also be empty)",
+            alphas.len(),
+            mean.len(),
+            se.len()
+        );
+    }
+    let mut chart = Chart::new(title, ALPHA_AXIS, Scale::LogTight, Scale::Linear);
+    chart.y_label = y_label;
+    chart.x_reversed = true;
+    chart.legend_pos = LegendPos::Auto;
+    for (k, &s) in se.iter().enumerate() {
+        if s.is_finite() && s >= 0.0 && mean[k].is_finite() {
+            chart.error_bars.push(ErrorBar {
+                x: alphas[k],
+                lo: mean[k] - s,
+                hi: mean[k] + s,
+                colour: CV_BARS,
+            });
+        }
+    }
+    chart.curves.push(Curve {
+        x: Some(alphas),
+        y: mean,
+        colour: CV_MEAN,
+        dots: true,
+    });
+    chart.legend.push(LegendEntry {
+        label: "mean over folds".into(),
+        colour: CV_MEAN,
+        sample: Sample::LineDots,
+    });
+    if !chart.error_bars.is_empty() {
+        chart.legend.push(LegendEntry {
+            label: "+/- 1 standard error".into(),
+            colour: CV_BARS,
+            sample: Sample::ErrorBar,
+        });
+    }
+    if valid_on(Scale::LogTight, chosen) {
+        chart.markers.push(Marker {
+            x: chosen,
+            colour: MARK_CHOSEN,
+            label: format!("min: alpha = {}", format_alpha(chosen)),
+        });
+        chart.legend.push(LegendEntry {
+            label: "minimum error".into(),
+            colour: MARK_CHOSEN,
+            sample: Sample::Dashed,
+        });
+    }
+    if let Some(a) = alpha_1se.filter(|&a| valid_on(Scale::LogTight, a)) {
+        chart.markers.push(Marker {
+            x: a,
+            colour: MARK_1SE,
+            label: format!("1 s.e.: alpha = {}", format_alpha(a)),
+        });
+        chart.legend.push(LegendEntry {
+            label: "one-standard-error rule".into(),
+            colour: MARK_1SE,
+            sample: Sample::Dashed,
+        });
+    }
+    let mut img = RgbImage::from_pixel(PLOT_W, PLOT_H, Rgb(WHITE));
+    let frame = render_chart(&mut img, 0, 0, i64::from(PLOT_W), i64::from(PLOT_H), &chart);
+    Ok((img, frame))
+}
+
+/// Writes an 800×500 RGB PNG of a cross-validation curve, as glmnet's `plot(cv.glmnet)`:
+/// the mean validation error at each α (red line with dots) with ±1 standard-error bars
+/// (gray), against α on a logarithmic, **reversed** axis (largest α, the sparsest model,
+/// on the left, as in [`write_coef_path_png`]).
+///
+/// * `mean[k]`, `se[k]`: mean and standard error over the folds at `alphas[k]`; `se` may
+///   be empty (no bars). NaN values and non-positive α are skipped; a negative or
+///   non-finite standard error draws no bar.
+/// * `chosen`: the α of minimum mean error, a near-black dashed line labelled
+///   `min: alpha = …`; `alpha_1se`: the largest α within one standard error of that
+///   minimum, a blue dashed line labelled `1 s.e.: alpha = …`. Either is skipped when not
+///   positive and finite.
+/// * `y_label`: the error measure (e.g. `"mean squared error"`), written vertically.
+///
+/// The legend goes to the inside corner that covers the fewest drawn pixels. Empty,
+/// all-NaN, single-α or constant inputs give a "no data" or degenerate but valid plot.
+///
+/// # Errors
+/// When `mean` (or a non-empty `se`) does not have `alphas.len()` values, or the file
+/// cannot be written (then no file is left behind).
+#[allow(clippy::too_many_arguments)]
+pub fn write_cv_curve_png(
+    path: &Path,
+    alphas: &[f64],
+    mean: &[f64],
+    se: &[f64],
+    chosen: f64,
+    alpha_1se: Option<f64>,
+    y_label: &str,
+    title: &str,
+) -> anyhow::Result<()> {
+    let (img, _) = cv_curve_image(alphas, mean, se, chosen, alpha_1se, y_label, title)?;
     save_rgb_png(path, &img)
 }
 
@@ -683,6 +1437,24 @@ mod tests {
     }
 
     #[test]
+    fn plot_tight_log_axis_ticks() {
+        let labels = |a: &Axis| a.ticks.iter().map(|(_, l)| l.clone()).collect::<Vec<_>>();
+        // three decades and a half: powers of ten only
+        let a = log_axis_tight(10f64.powf(-2.45), 10f64.powf(0.5));
+        assert_eq!(labels(&a), ["1e-2", "1e-1", "1e0"]);
+        assert!(a.lo < -2.45 && a.hi > 0.5 && a.hi < 0.6);
+        // less than a decade: 2x and 5x ticks too
+        let a = log_axis_tight(0.03, 0.6);
+        assert_eq!(labels(&a), ["5e-2", "1e-1", "2e-1", "5e-1"]);
+        // many decades: every few
+        let a = log_axis_tight(1e-12, 1e3);
+        assert!(a.ticks.len() <= 7 && a.ticks.len() >= 4, "{:?}", labels(&a));
+        // a single value: one decade around it
+        let a = log_axis_tight(0.5, 0.5);
+        assert!(a.hi > a.lo && !a.ticks.is_empty());
+    }
+
+    #[test]
     fn plot_line_plot_decodes_with_expected_size() {
         let d = scratch("line");
         let p = d.join("a.png");
@@ -834,6 +1606,240 @@ mod tests {
         };
         assert!(write_montage_png(&p, &[empty]).is_err());
         assert!(!p.exists());
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    /// Pixels of colour `c` in column `x` between rows `y0` and `y1`.
+    fn count_colour_in_column(img: &RgbImage, x: i64, y0: i64, y1: i64, c: [u8; 3]) -> usize {
+        (y0..y1)
+            .filter(|&y| img.get_pixel(x as u32, y as u32).0 == c)
+            .count()
+    }
+
+    /// A soft-thresholded path: the coefficient enters at `alpha = enter` and grows to
+    /// `size` as alpha goes to 0.
+    fn toy_path(alphas: &[f64], enter: f64, size: f64) -> Vec<f64> {
+        alphas
+            .iter()
+            .map(|&a| size * (1.0 - a / enter).max(0.0))
+            .collect()
+    }
+
+    #[test]
+    fn plot_coef_path_png_markers_and_legend() {
+        let d = scratch("path");
+        let p = d.join("path.png");
+        // decreasing alphas, as scikit-learn returns them
+        let alphas: Vec<f64> = (0..60).map(|k| 10f64.powf(0.5 - k as f64 / 20.0)).collect();
+        let coefs: Vec<Vec<f64>> = (0..25)
+            .map(|j| {
+                let sign = if j % 2 == 0 { 1.0 } else { -1.0 };
+                toy_path(&alphas, 3.0 / (1.0 + j as f64), sign * (25 - j) as f64)
+            })
+            .collect();
+        let labels: Vec<String> = (0..25).map(|j| format!("feature_{j}")).collect();
+        let chosen = 0.05;
+        write_coef_path_png(&p, &alphas, &coefs, &labels, Some(chosen), "Lasso path").unwrap();
+        let img = open_rgb(&p);
+        assert_eq!(img.dimensions(), (PATH_W, PATH_H));
+        let (reference, f) =
+            coef_path_image(&alphas, &coefs, &labels, Some(chosen), "Lasso path").unwrap();
+        assert!(reference == img, "the file holds the rendered chart");
+        // reversed log axis: larger alpha on the left
+        assert!(f.px(1.0) < f.px(0.1));
+        assert!(f.px(chosen) > f64::from(f.left as i32) && f.px(chosen) < f.right as f64);
+        // the dashed marker at the chosen alpha, in the lower part of the plot area
+        let x = f.px(chosen).round() as i64;
+        let mid = (f.top + f.bottom) / 2;
+        let n = count_colour_in_column(&img, x, mid, f.bottom, MARK_CHOSEN);
+        let span = (f.bottom - mid) as usize;
+        assert!(n > span / 3 && n < span, "{n} of {span} marker pixels");
+        // dashed, not solid: some gaps in the column
+        assert!(count_colour_in_column(&img, x, mid, f.bottom, MARK_CHOSEN) < span);
+        // strong colours for named features, light ones for the others
+        assert!(img.pixels().any(|px| px.0 == TAB10[0]));
+        assert!(img.pixels().any(|px| px.0 == lighten(TAB10[15 % 10])));
+        // the legend sits right of the plot area and holds text
+        assert!(
+            count_dark(
+                &img,
+                f.right as u32 + 1,
+                f.top as u32,
+                PATH_W,
+                f.bottom as u32
+            ) > 100
+        );
+        // the y label is drawn left of the tick labels
+        assert!(count_dark(&img, 0, f.top as u32, 16, f.bottom as u32) > 20);
+        // more than ten named features would not fit: the legend has 10 + "others" + marker
+        let (lw, lh) = legend_size(&[]);
+        assert_eq!((lw, lh), (44, 6));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn plot_coef_path_accepts_slices_and_ranks_at_chosen_alpha() {
+        let alphas = [1.0, 0.1, 0.01];
+        // feature 1 is largest at alpha = 1, feature 0 at the end of the path
+        let a = [0.0, 0.5, 10.0];
+        let b = [2.0, 2.0, 2.0];
+        let zero = [0.0; 3];
+        let coefs: [&[f64]; 3] = [&a, &b, &zero];
+        let labels = ["a".to_string(), "b".to_string(), "zero".to_string()];
+        let (img, f) = coef_path_image(&alphas, &coefs, &labels, Some(1.0), "t").unwrap();
+        // "b" (ranked first) gets the first colour, "a" the second
+        let xb = f.px(0.1).round() as i64;
+        let yb = f.py(2.0).round() as i64;
+        assert_eq!(img.get_pixel(xb as u32, yb as u32).0, TAB10[0]);
+        let (_, f2) = coef_path_image(&alphas, &coefs, &labels, None, "t").unwrap();
+        // the tight log axis: 2 % padding around the two decades
+        assert!((f2.x_axis.lo + 2.04).abs() < 1e-12, "{}", f2.x_axis.lo);
+        assert!((f2.x_axis.hi - 0.04).abs() < 1e-12, "{}", f2.x_axis.hi);
+    }
+
+    #[test]
+    fn plot_cv_curve_png_markers_bars_and_size() {
+        let d = scratch("cv");
+        let p = d.join("cv.png");
+        let alphas: Vec<f64> = (0..40).map(|k| 10f64.powf(-k as f64 / 13.0)).collect();
+        let mean: Vec<f64> = alphas
+            .iter()
+            .map(|a| 1.0 + (a.log10() + 1.5).powi(2))
+            .collect();
+        let se: Vec<f64> = mean.iter().map(|m| 0.1 * m).collect();
+        let k_min = (0..mean.len())
+            .min_by(|&i, &j| mean[i].total_cmp(&mean[j]))
+            .unwrap();
+        let chosen = alphas[k_min];
+        let limit = mean[k_min] + se[k_min];
+        let alpha_1se = alphas
+            .iter()
+            .zip(&mean)
+            .filter(|&(_, &m)| m <= limit)
+            .map(|(&a, _)| a)
+            .fold(0.0, f64::max);
+        assert!(alpha_1se > chosen);
+        write_cv_curve_png(
+            &p,
+            &alphas,
+            &mean,
+            &se,
+            chosen,
+            Some(alpha_1se),
+            "mean squared error",
+            "5-fold cross-validation",
+        )
+        .unwrap();
+        let img = open_rgb(&p);
+        assert_eq!(img.dimensions(), (PLOT_W, PLOT_H));
+        let (reference, f) = cv_curve_image(
+            &alphas,
+            &mean,
+            &se,
+            chosen,
+            Some(alpha_1se),
+            "mean squared error",
+            "5-fold cross-validation",
+        )
+        .unwrap();
+        assert!(reference == img);
+        let mid = (f.top + f.bottom) / 2;
+        for (a, colour) in [(chosen, MARK_CHOSEN), (alpha_1se, MARK_1SE)] {
+            let x = f.px(a).round() as i64;
+            let n = count_colour_in_column(&img, x, mid, f.bottom, colour);
+            assert!(
+                n > ((f.bottom - mid) / 4) as usize,
+                "marker at {a}: {n} pixels"
+            );
+        }
+        // the 1-s.e. alpha is larger, so it is left of the minimum
+        assert!(f.px(alpha_1se) < f.px(chosen));
+        // error bars and the mean curve
+        assert!(img.pixels().any(|px| px.0 == CV_BARS));
+        let (x5, y5) = f.pt(alphas[5], mean[5]);
+        assert_eq!(img.get_pixel(x5 as u32, y5 as u32).0, CV_MEAN);
+        // the y range covers the bars
+        let top_bar = mean[0] + se[0];
+        assert!(f.y_axis.hi >= top_bar);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn plot_paths_degenerate_inputs_do_not_panic() {
+        let d = scratch("degenerate");
+        let p = d.join("x.png");
+        let nan = f64::NAN;
+        let cases: Vec<(Vec<f64>, Vec<Vec<f64>>)> = vec![
+            (vec![], vec![]),
+            (vec![], vec![vec![], vec![]]),
+            (vec![0.1], vec![vec![1.0], vec![-2.0]]),
+            (vec![1.0], vec![vec![0.0]]),
+            (vec![nan, nan], vec![vec![1.0, 2.0]]),
+            (vec![1.0, 0.1], vec![vec![nan, nan]]),
+            (vec![-1.0, 0.0], vec![vec![1.0, 2.0]]),
+            (vec![0.5, 0.5, 0.5], vec![vec![3.0, 3.0, 3.0]]),
+            (vec![1.0, 0.1, 0.01], vec![vec![0.0; 3]; 3]),
+            (vec![1e-300, 1e300], vec![vec![1e300, -1e300]]),
+            (vec![f64::INFINITY, 1.0], vec![vec![f64::INFINITY, 1.0]]),
+        ];
+        for (alphas, coefs) in &cases {
+            for chosen in [None, Some(0.3), Some(nan), Some(-1.0), Some(0.0), Some(1e9)] {
+                write_coef_path_png(&p, alphas, coefs, &[], chosen, "degenerate").unwrap();
+                assert_eq!(open_rgb(&p).dimensions(), (PATH_W, PATH_H));
+            }
+            let mean: Vec<f64> = coefs.first().cloned().unwrap_or_default();
+            if mean.len() == alphas.len() {
+                for se in [
+                    &[][..],
+                    &vec![nan; mean.len()][..],
+                    &vec![-1.0; mean.len()][..],
+                ] {
+                    for (chosen, one_se) in [(0.3, Some(1.0)), (nan, None), (-1.0, Some(nan))] {
+                        write_cv_curve_png(&p, alphas, &mean, se, chosen, one_se, "", "").unwrap();
+                        assert_eq!(open_rgb(&p).dimensions(), (PLOT_W, PLOT_H));
+                    }
+                }
+            }
+        }
+        // "no data" is written in the middle of an empty plot
+        let (img, f) = cv_curve_image(&[], &[], &[], nan, None, "mse", "empty").unwrap();
+        let (cx, cy) = ((f.left + f.right) / 2, (f.top + f.bottom) / 2);
+        assert!(
+            img.pixels().filter(|px| px.0 == GRAY_TEXT).count() > 30,
+            "no data text"
+        );
+        assert_eq!(img.get_pixel(cx as u32, (f.top + 3) as u32).0, WHITE);
+        assert!(cy > f.top);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn plot_paths_reject_mismatched_lengths_and_failed_writes() {
+        let d = scratch("paths-fail");
+        let p = d.join("x.png");
+        let alphas = [1.0, 0.1];
+        assert!(write_coef_path_png(&p, &alphas, &[vec![1.0]], &[], None, "t").is_err());
+        assert!(write_cv_curve_png(&p, &alphas, &[1.0], &[], 1.0, None, "", "").is_err());
+        assert!(write_cv_curve_png(&p, &alphas, &[1.0, 2.0], &[0.1], 1.0, None, "", "").is_err());
+        assert!(!p.exists());
+        let missing = d.join("no-such-dir").join("x.png");
+        assert!(
+            write_coef_path_png(&missing, &alphas, &[vec![1.0, 2.0]], &[], Some(0.5), "t").is_err()
+        );
+        assert!(
+            write_cv_curve_png(
+                &missing,
+                &alphas,
+                &[1.0, 2.0],
+                &[0.1, 0.1],
+                1.0,
+                None,
+                "",
+                ""
+            )
+            .is_err()
+        );
+        assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0);
         std::fs::remove_dir_all(&d).unwrap();
     }
 

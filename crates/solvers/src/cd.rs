@@ -36,6 +36,22 @@
 //! `w`, so the certificate is exact; if single-precision epochs stop making progress above
 //! the tolerance (ill-conditioned subproblems), the solver continues in double precision.
 //!
+//! **Sparse X.** Every entry point takes `x: impl Into<`[`DesignMatrix`]`>`: a dense
+//! `&DMatrix<f64>` or a compressed-sparse-column `&CscMatrix<f64>` (scikit-learn's
+//! `scipy.sparse` input; convert CSR with `to_csc()`). Sparse `X` is never densified: with
+//! an intercept the centering is implicit (`x̃_j = x_j − m_j 1`; products
+//! `x̃_jᵀr = Σ_{i stored} x_ij r_i − m_j Σr`, exact for the residual in memory), and an
+//! epoch costs `O(Σ nnz_j)` over its features plus `O(n)` once: an update
+//! `r ← r − Δ x̃_j` touches the stored rows of column `j` and moves a scalar offset, added
+//! to the whole residual at the end of the epoch. Squared norms of centered columns are
+//! `Σx² − n m²`, recomputed as `Σ_stored (x − m)² + (n − nnz_j) m²` when that loses
+//! digits. Working sets, screening, paths, the certificate, the stop rules and determinism
+//! are those of dense `X`; the results agree with the dense solver's to rounding. The
+//! single-precision epochs and passes below are dense-only (sparse epochs already move
+//! little memory); Anderson acceleration works on both. `precompute: true` builds the
+//! `p × p` Gram matrix of the centered sparse columns (`O(n p + p · nnz)` work, `p²`
+//! memory).
+//!
 //! **Determinism.** `Xᵀr` and the working-set products are computed with each entry by one
 //! sequential dot product (rayon over entries or fixed blocks), and rebuilt residuals sum
 //! their terms in a fixed order, so results do not depend on the thread count.
@@ -54,13 +70,40 @@
 //! assert_eq!(path.coefs.ncols(), 10);
 //! assert!(path.coefs.column(0).iter().all(|&c| c == 0.0)); // α_max gives w = 0
 //! ```
+//!
+//! A sparse design gives the dense design's solution:
+//!
+//! ```
+//! use cstk_linop::CscMatrix;
+//! use cstk_solvers::cd::{alpha_max, ElasticNet};
+//! use nalgebra::DMatrix;
+//! // 30 × 8, about a third of the entries stored; column 5 is empty.
+//! let dense = DMatrix::from_fn(30, 8, |i, j| match (i * 5 + j * 3) % 7 {
+//!     0 | 3 if j != 5 => 1.0 + ((i + j) % 4) as f64,
+//!     _ => 0.0,
+//! });
+//! let x = CscMatrix::from_dense(&dense, 0.0).unwrap();
+//! assert!(x.nnz() < 30 * 8 / 2);
+//! let y: Vec<f64> = (0..30).map(|i| 2.0 * dense[(i, 1)] - dense[(i, 4)] + 0.3).collect();
+//! let m = ElasticNet::lasso(1e-3).tol(1e-12);
+//! let (sparse_fit, dense_fit) = (m.fit(&x, &y).unwrap(), m.fit(&dense, &y).unwrap());
+//! for (a, b) in sparse_fit.coef.iter().zip(&dense_fit.coef) {
+//!     assert!((a - b).abs() < 1e-9);
+//! }
+//! assert_eq!(sparse_fit.coef[5], 0.0);
+//! assert!((sparse_fit.intercept - dense_fit.intercept).abs() < 1e-9);
+//! let (a, b) = (alpha_max(&x, &y, 1.0, true).unwrap(), alpha_max(&dense, &y, 1.0, true).unwrap());
+//! assert!((a - b).abs() <= 1e-12 * b);
+//! ```
 
 // Coordinate descent is index arithmetic over several parallel arrays; iterator chains
 // would obscure it.
 #![allow(clippy::needless_range_loop)]
 
+use crate::design::DesignMatrix;
 use crate::solution::{check_finite, invalid, no_observer, shape_mismatch};
 use crate::{History, Observer, Progress, Recorder, Result, Solution, StopReason};
+use cstk_linop::CscMatrix;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 use std::ops::ControlFlow;
@@ -96,7 +139,7 @@ pub enum Selection {
 /// | `max_iter` | 1000 | maximum number of epochs (passes over the candidates) | ≥ 1 |
 /// | `tol` | 1e-4 | stop when duality gap ≤ `tol · ‖y − ȳ‖²` (scikit-learn's `tol`) | finite, ≥ 0 |
 /// | `selection` | `Cyclic` | coordinate order | |
-/// | `precompute` | false | Gram (`XᵀX`) variant, for `n ≫ p` | |
+/// | `precompute` | false | Gram (`XᵀX`) variant, for `n ≫ p` (sparse `X` too: a dense `p × p` Gram) | |
 /// | `working_sets` | true | solve growing working-set subproblems (false: scikit-learn's exact iteration) | |
 /// | `screening` | true | gap-safe screening | |
 /// | `record_history` | false | fill [`Fit::history`] (objective and gap at gap checks, else NaN) | |
@@ -226,11 +269,13 @@ impl ElasticNet {
         validate_common(self.l1_ratio, self.tol, self.max_iter)
     }
 
-    /// Fits from `w = 0`.
+    /// Fits from `w = 0`. `x` is a `&DMatrix<f64>` or a `&CscMatrix<f64>` (see the
+    /// [module docs](self) on sparse input).
     ///
     /// # Errors
     /// [`crate::Error::ShapeMismatch`] if `y.len() != x.nrows()`;
-    /// [`crate::Error::NonFinite`] for NaN/Inf in `x` or `y`;
+    /// [`crate::Error::NonFinite`] for NaN/Inf in `x` or `y` (for sparse `x`, the message
+    /// names the row and column of the stored entry);
     /// [`crate::Error::InvalidParam`] for parameters out of range.
     ///
     /// ```
@@ -239,8 +284,8 @@ impl ElasticNet {
     /// let x = DMatrix::from_row_slice(2, 1, &[f64::NAN, 1.0]);
     /// assert!(ElasticNet::lasso(0.1).fit(&x, &[1.0, 2.0]).is_err());
     /// ```
-    pub fn fit(&self, x: &DMatrix<f64>, y: &[f64]) -> Result<Fit> {
-        self.fit_with_observer(x, y, None, &mut no_observer())
+    pub fn fit<'a>(&self, x: impl Into<DesignMatrix<'a>>, y: &[f64]) -> Result<Fit> {
+        self.fit_design(x.into(), y, None, &mut no_observer())
     }
 
     /// Fits from the warm start `w0` (one entry per feature).
@@ -254,8 +299,13 @@ impl ElasticNet {
     /// let warm = ElasticNet::lasso(0.01).tol(1e-12).fit_warm(&x, &y, &cold.coef).unwrap();
     /// assert!(warm.n_iter <= 1);
     /// ```
-    pub fn fit_warm(&self, x: &DMatrix<f64>, y: &[f64], w0: &[f64]) -> Result<Fit> {
-        self.fit_with_observer(x, y, Some(w0), &mut no_observer())
+    pub fn fit_warm<'a>(
+        &self,
+        x: impl Into<DesignMatrix<'a>>,
+        y: &[f64],
+        w0: &[f64],
+    ) -> Result<Fit> {
+        self.fit_design(x.into(), y, Some(w0), &mut no_observer())
     }
 
     /// Fits from `w0` (or zero), calling `observer` once per epoch; a `Break` stops with
@@ -272,9 +322,20 @@ impl ElasticNet {
     /// let fit = ElasticNet::lasso(1e-4).tol(1e-14).fit_with_observer(&x, &y, None, &mut stop).unwrap();
     /// assert_eq!(fit.stop, StopReason::Interrupted);
     /// ```
-    pub fn fit_with_observer(
+    pub fn fit_with_observer<'a>(
         &self,
-        x: &DMatrix<f64>,
+        x: impl Into<DesignMatrix<'a>>,
+        y: &[f64],
+        w0: Option<&[f64]>,
+        observer: Observer<'_>,
+    ) -> Result<Fit> {
+        self.fit_design(x.into(), y, w0, observer)
+    }
+
+    /// The non-generic body of the `fit*` methods.
+    fn fit_design(
+        &self,
+        x: DesignMatrix<'_>,
         y: &[f64],
         w0: Option<&[f64]>,
         observer: Observer<'_>,
@@ -313,12 +374,8 @@ impl ElasticNet {
             solve(&design, &mut st, &mut w, a, b, &opts, &mut rec)
         };
         check_not_diverged("coordinate descent", &out.stop)?;
-        let mut r = design.y.clone();
-        for (j, &wj) in w.iter().enumerate() {
-            if wj != 0.0 {
-                design.axpy_col(j, -wj, &mut r);
-            }
-        }
+        let mut r = vec![0.0; design.n];
+        design.residual(&w, &mut r);
         Ok(Fit {
             objective: objective(&design, &r, &w, a, b),
             intercept: design.intercept(&w),
@@ -360,7 +417,12 @@ fn validate_common(l1_ratio: f64, tol: f64, max_iter: usize) -> Result<()> {
 /// let fit = ElasticNet::lasso(amax).fit(&x, &y).unwrap();
 /// assert!(fit.coef.iter().all(|&c| c == 0.0));
 /// ```
-pub fn alpha_max(x: &DMatrix<f64>, y: &[f64], l1_ratio: f64, fit_intercept: bool) -> Result<f64> {
+pub fn alpha_max<'a>(
+    x: impl Into<DesignMatrix<'a>>,
+    y: &[f64],
+    l1_ratio: f64,
+    fit_intercept: bool,
+) -> Result<f64> {
     if !(l1_ratio > 0.0 && l1_ratio <= 1.0) {
         return Err(invalid("l1_ratio", l1_ratio, "a number in (0, 1]"));
     }
@@ -490,7 +552,12 @@ impl LassoPath {
     /// let p = LassoPath::default().n_alphas(3).fit(&x, &[1.0, 2.0, 3.0, 4.0]).unwrap();
     /// assert!(p.coefs.iter().all(|&c| c == 0.0));
     /// ```
-    pub fn fit(&self, x: &DMatrix<f64>, y: &[f64]) -> Result<PathFit> {
+    pub fn fit<'a>(&self, x: impl Into<DesignMatrix<'a>>, y: &[f64]) -> Result<PathFit> {
+        self.fit_design(x.into(), y)
+    }
+
+    /// The non-generic body of [`LassoPath::fit`].
+    fn fit_design(&self, x: DesignMatrix<'_>, y: &[f64]) -> Result<PathFit> {
         if !(self.l1_ratio > 0.0 && self.l1_ratio <= 1.0) {
             return Err(invalid("l1_ratio", self.l1_ratio, "a number in (0, 1]"));
         }
@@ -576,10 +643,13 @@ fn log_grid(amax: f64, eps: f64, k: usize) -> Vec<f64> {
 // ---------------------------------------------------------------------------------------
 // Internals.
 
-/// The data, borrowed: `X` column-major, the (centered) `y`, column means and squared norms
-/// of the centered columns.
+/// The data, borrowed: `X` column-major or compressed-sparse-column, the (centered) `y`,
+/// column means and squared norms of the centered columns.
 struct Design<'a> {
+    /// Dense `X`, column-major (empty when `sp` holds a sparse `X`).
     x: &'a [f64],
+    /// Sparse `X` (centered implicitly: `x̃_j = x_j − m_j 1` is never formed).
+    sp: Option<&'a CscMatrix<f64>>,
     n: usize,
     p: usize,
     y: Vec<f64>,
@@ -599,14 +669,23 @@ struct Design<'a> {
 const BLOCK: usize = 64;
 
 impl<'a> Design<'a> {
-    fn new(x: &'a DMatrix<f64>, y: &[f64], fit_intercept: bool) -> Result<Self> {
-        let (n, p) = x.shape();
+    fn new(x: impl Into<DesignMatrix<'a>>, y: &[f64], fit_intercept: bool) -> Result<Self> {
+        let x = x.into();
+        let n = x.nrows();
         if y.len() != n {
             return Err(shape_mismatch("y (one entry per row of X)", n, y.len()));
         }
         if n == 0 {
             return Err(invalid("X", "0 rows", "at least one sample"));
         }
+        match x {
+            DesignMatrix::Dense(x) => Self::dense(x, y, fit_intercept),
+            DesignMatrix::Sparse(x) => Self::sparse(x, y, fit_intercept),
+        }
+    }
+
+    fn dense(x: &'a DMatrix<f64>, y: &[f64], fit_intercept: bool) -> Result<Self> {
+        let (n, p) = x.shape();
         check_finite("X", x.as_slice())?;
         check_finite("y", y)?;
         let xs = x.as_slice();
@@ -652,6 +731,7 @@ impl<'a> Design<'a> {
         let y_norm2 = dot(&y, &y);
         Ok(Design {
             x: xs,
+            sp: None,
             n,
             p,
             y,
@@ -664,9 +744,77 @@ impl<'a> Design<'a> {
         })
     }
 
+    /// Sparse `X`: one pass over the stored entries gives the column means, the squared
+    /// norms of the centered columns and `X̃ᵀỹ`, exactly as in the dense case but with the
+    /// centering terms written out (`x̃_jᵀỹ = x_jᵀỹ − m_j Σỹ`, `‖x̃_j‖² = Σx² − n m²`, or
+    /// `Σ_stored (x − m)² + (n − nnz_j) m²` when the short form loses digits).
+    fn sparse(x: &'a CscMatrix<f64>, y: &[f64], fit_intercept: bool) -> Result<Self> {
+        let (n, p) = (x.nrows(), x.ncols());
+        check_finite_csc("X", x)?;
+        check_finite("y", y)?;
+        let (mut y, y_mean) = (y.to_vec(), if fit_intercept { mean(y) } else { 0.0 });
+        y.iter_mut().for_each(|v| *v -= y_mean);
+        let y_sum: f64 = if fit_intercept { y.iter().sum() } else { 0.0 };
+        let nf = n as f64;
+        let yc = &y;
+        // (mean, ‖x̃‖², x̃ᵀỹ) per column, each by sequential sums (thread-count independent).
+        let stats: Vec<[f64; 3]> = (0..p)
+            .into_par_iter()
+            .with_min_len(BLOCK)
+            .map(|j| {
+                let (idx, v) = x.col(j);
+                let sq: f64 = v.iter().map(|v| v * v).sum();
+                let raw = sdot(idx, v, yc);
+                if !fit_intercept {
+                    return [0.0, sq, raw];
+                }
+                let m = v.iter().sum::<f64>() / nf;
+                let fast = sq - nf * m * m;
+                let s = if fast > 0.5 * sq {
+                    fast
+                } else {
+                    v.iter().map(|v| (v - m) * (v - m)).sum::<f64>() + (n - v.len()) as f64 * m * m
+                };
+                [m, s, raw - m * y_sum]
+            })
+            .collect();
+        let y_norm2 = dot(&y, &y);
+        Ok(Design {
+            x: &[],
+            sp: Some(x),
+            n,
+            p,
+            y,
+            y_mean,
+            y_norm2,
+            mean: if fit_intercept {
+                stats.iter().map(|s| s[0]).collect()
+            } else {
+                Vec::new()
+            },
+            norm2: stats.iter().map(|s| s[1]).collect(),
+            xty: stats.iter().map(|s| s[2]).collect(),
+            arch: pulp::Arch::new(),
+        })
+    }
+
+    /// Dense column `j` (dense `X` only).
     #[inline(always)]
     fn col(&self, j: usize) -> &[f64] {
         &self.x[j * self.n..(j + 1) * self.n]
+    }
+
+    /// `Σ_i r_i` where a product `x̃_jᵀr` needs it (sparse `X` with centering), else 0.
+    ///
+    /// Dense products use the raw column and rely on `Σr = 0` (true of `r = ỹ − X̃w` up to
+    /// rounding); sparse ones subtract `m_j Σr` explicitly, so they are the exact products
+    /// of the residual held in memory.
+    fn r_sum(&self, r: &[f64]) -> f64 {
+        if self.sp.is_some() && !self.mean.is_empty() {
+            r.iter().sum()
+        } else {
+            0.0
+        }
     }
 
     #[inline(always)]
@@ -678,23 +826,51 @@ impl<'a> Design<'a> {
         }
     }
 
-    /// `x̃_jᵀ r` (for centered data `r` sums to zero, so the raw column does).
+    /// `x̃_jᵀ r`, with `r_sum = self.r_sum(r)` (dense: for centered data `r` sums to zero,
+    /// so the raw column does).
     #[inline(always)]
-    fn dot_col(&self, j: usize, r: &[f64]) -> f64 {
-        dot(self.col(j), r)
+    fn dot_col(&self, j: usize, r: &[f64], r_sum: f64) -> f64 {
+        match self.sp {
+            None => dot(self.col(j), r),
+            Some(sp) => {
+                let (idx, v) = sp.col(j);
+                sdot(idx, v, r) - self.mean(j) * r_sum
+            }
+        }
     }
 
-    /// `r ← r + c · x̃_j`.
+    /// `r ← r + c · x̃_j`, except that for sparse `X` the constant part `−c m_j` is added to
+    /// `shift` instead of to every entry (the caller adds `shift` to `r` once, at the end).
     #[inline(always)]
-    fn axpy_col(&self, j: usize, c: f64, r: &mut [f64]) {
-        axpy_centered(r, self.col(j), c, self.mean(j));
+    fn axpy_col_deferred(&self, j: usize, c: f64, r: &mut [f64], shift: &mut f64) {
+        match self.sp {
+            None => axpy_centered(r, self.col(j), c, self.mean(j)),
+            Some(sp) => {
+                let (idx, v) = sp.col(j);
+                saxpy(idx, v, c, r);
+                *shift -= c * self.mean(j);
+            }
+        }
+    }
+
+    /// `r ← ỹ − X̃w` (terms summed in feature order).
+    fn residual(&self, w: &[f64], r: &mut [f64]) {
+        r.copy_from_slice(&self.y);
+        let mut shift = 0.0;
+        for (j, &wj) in w.iter().enumerate() {
+            if wj != 0.0 {
+                self.axpy_col_deferred(j, -wj, r, &mut shift);
+            }
+        }
+        add_shift(r, shift);
     }
 
     /// `out ← X̃ᵀ r` in fixed column blocks (deterministic for any thread count).
     fn xt_r(&self, r: &[f64], out: &mut [f64]) {
+        let r_sum = self.r_sum(r);
         out.par_chunks_mut(BLOCK).enumerate().for_each(|(bi, o)| {
             for (k, o) in o.iter_mut().enumerate() {
-                *o = self.dot_col(bi * BLOCK + k, r);
+                *o = self.dot_col(bi * BLOCK + k, r, r_sum);
             }
         });
     }
@@ -726,6 +902,53 @@ fn check_not_diverged(context: &str, stop: &StopReason) -> Result<()> {
 
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// `r ← r + shift` (nothing when `shift` is 0).
+fn add_shift(r: &mut [f64], shift: f64) {
+    if shift != 0.0 {
+        r.iter_mut().for_each(|v| *v += shift);
+    }
+}
+
+/// An error naming the first NaN/Inf stored entry of a sparse matrix by row and column.
+fn check_finite_csc(what: &str, x: &CscMatrix<f64>) -> Result<()> {
+    let Some(k) = x.data().iter().position(|v| !v.is_finite()) else {
+        return Ok(());
+    };
+    // Column j holds entries indptr[j]..indptr[j + 1].
+    let j = x.indptr().partition_point(|&s| s <= k) - 1;
+    Err(crate::Error::NonFinite {
+        context: what.to_string(),
+        position: format!("row {}, column {j} (stored entry {k})", x.indices()[k]),
+        value: format!("{}", x.data()[k]),
+    })
+}
+
+/// Sparse dot product `Σ_k v_k r[idx_k]`, four accumulators in a fixed order.
+#[inline(always)]
+fn sdot(idx: &[u32], v: &[f64], r: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ci, cv) = (idx.chunks_exact(4), v.chunks_exact(4));
+    let (ri, rv) = (ci.remainder(), cv.remainder());
+    for (i, x) in ci.zip(cv) {
+        for k in 0..4 {
+            acc[k] += x[k] * r[i[k] as usize];
+        }
+    }
+    let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+    for (&i, x) in ri.iter().zip(rv) {
+        s += x * r[i as usize];
+    }
+    s
+}
+
+/// Sparse `r[idx_k] += c v_k`.
+#[inline(always)]
+fn saxpy(idx: &[u32], v: &[f64], c: f64, r: &mut [f64]) {
+    for (&i, x) in idx.iter().zip(v) {
+        r[i as usize] += c * x;
+    }
 }
 
 /// Dot product with eight accumulators (vectorizes; fixed summation order).
@@ -908,12 +1131,8 @@ struct State {
 
 impl State {
     fn new(d: &Design<'_>, w: &[f64]) -> Self {
-        let mut r = d.y.clone();
-        for (j, &wj) in w.iter().enumerate() {
-            if wj != 0.0 {
-                d.axpy_col(j, -wj, &mut r);
-            }
-        }
+        let mut r = vec![0.0; d.n];
+        d.residual(w, &mut r);
         let xtr = if w.iter().all(|&v| v == 0.0) {
             d.xty.clone()
         } else {
@@ -1009,6 +1228,7 @@ fn screen(
 ) {
     let radius = (2.0 * gap.max(0.0)).sqrt() / a;
     let scale = a.max(dn);
+    let mut shift = 0.0;
     for j in 0..d.p {
         if keep && st.excluded[j] {
             continue;
@@ -1023,7 +1243,7 @@ fn screen(
         st.score[j] = dj;
         if on && dj > radius {
             if w[j] != 0.0 {
-                d.axpy_col(j, w[j], &mut st.r);
+                d.axpy_col_deferred(j, w[j], &mut st.r, &mut shift);
                 w[j] = 0.0;
                 st.xtr_valid = false;
             }
@@ -1032,6 +1252,7 @@ fn screen(
             st.excluded[j] = false;
         }
     }
+    add_shift(&mut st.r, shift);
 }
 
 /// One epoch over `feats` on `x` (X column-major, in `T`) and the residual `r`; returns
@@ -1071,6 +1292,60 @@ fn epoch<T: Lane>(
         dmax = dmax.max((new - wj).abs());
         wmax = wmax.max(new.abs());
     }
+    (dmax, wmax)
+}
+
+/// [`epoch`] for sparse `X`, in `O(Σ_j nnz_j)` plus `O(n)` once: the update
+/// `r ← r − Δ x̃_j = r − Δ x_j + Δ m_j 1` touches the stored rows of column `j` and adds
+/// `Δ m_j` to a scalar offset `s` (the true residual is `r + s`), which is added to every
+/// entry at the end of the epoch. Products are `x̃_jᵀ(r + s) = Σ_stored x r + s n m_j − m_j Σ`,
+/// with `Σ` the sum of the true residual at the start of the epoch (an update changes it by
+/// `Δ (Σ x_j − n m_j) = 0`).
+#[allow(clippy::too_many_arguments)]
+fn epoch_sparse(
+    d: &Design<'_>,
+    x: &CscMatrix<f64>,
+    r: &mut [f64],
+    w: &mut [f64],
+    feats: &[usize],
+    a: f64,
+    b: f64,
+    rng: &mut Option<SplitMix64>,
+) -> (f64, f64) {
+    let nf = d.n as f64;
+    let r_sum = d.r_sum(r);
+    let mut s = 0.0f64;
+    let (mut dmax, mut wmax) = (0.0f64, 0.0f64);
+    for f in 0..feats.len() {
+        let j = match rng {
+            Some(g) => feats[g.below(feats.len())],
+            None => feats[f],
+        };
+        let nj = d.norm2[j];
+        if nj == 0.0 {
+            continue;
+        }
+        let (idx, v) = x.col(j);
+        let m = d.mean(j);
+        let wj = w[j];
+        let xr = if m == 0.0 {
+            sdot(idx, v, r)
+        } else {
+            sdot(idx, v, r) + m * (s * nf - r_sum)
+        };
+        let tmp = xr + wj * nj;
+        let new = tmp.signum() * (tmp.abs() - a).max(0.0) / (nj + b);
+        let new = if tmp == 0.0 { 0.0 } else { new };
+        if new != wj {
+            let c = wj - new;
+            saxpy(idx, v, c, r);
+            s -= c * m;
+            w[j] = new;
+        }
+        dmax = dmax.max((new - wj).abs());
+        wmax = wmax.max(new.abs());
+    }
+    add_shift(r, s);
     (dmax, wmax)
 }
 
@@ -1335,6 +1610,7 @@ fn solve(
         let mut inner_done = false;
         // Single-precision epochs on large problems (working sets only), until they stall.
         let mut lane32 = o.working_sets
+            && d.sp.is_none()
             && !st.stall32
             && d.n * d.p >= F32_MIN_ENTRIES
             && st.r.iter().all(|v| v.abs() < F32_SAFE)
@@ -1354,6 +1630,8 @@ fn solve(
                 let (x32, r) = (&st.x32, &mut st.r_ep);
                 d.arch
                     .dispatch(|| epoch(d, x32, r, w, feats, a, b, &mut rng))
+            } else if let Some(sp) = d.sp {
+                epoch_sparse(d, sp, &mut st.r, w, feats, a, b, &mut rng)
             } else {
                 d.arch
                     .dispatch(|| epoch(d, d.x, &mut st.r, w, feats, a, b, &mut rng))
@@ -1546,7 +1824,8 @@ const F32_MIN_ENTRIES: usize = 1 << 18;
 /// (Higham, *Accuracy and Stability*, §3.1), plus underflow: at most `2⁻¹⁴⁹` per product and
 /// per rounded input, covered by the `n 2⁻¹⁴⁰ (1 + ‖r‖∞)` term for inputs below [`F32_SAFE`].
 fn approx_pass(d: &Design<'_>, st: &mut State) -> bool {
-    if d.n * d.p < F32_MIN_ENTRIES
+    if d.sp.is_some()
+        || d.n * d.p < F32_MIN_ENTRIES
         || st.passes < F32_AFTER_PASSES
         || (d.n + 3) as f64 * 2f64.powi(-24) > 0.01
     {
@@ -1668,6 +1947,17 @@ fn round_to_f32(v: &[f64], out: &mut Vec<f32>) {
 /// large work; each entry sums its terms in the order of `ws` whatever the blocks, so the
 /// result does not depend on the thread count.
 fn rebuild_residual(d: &Design<'_>, r: &mut [f64], w: &[f64], ws: &[usize]) {
+    if d.sp.is_some() {
+        r.copy_from_slice(&d.y);
+        let mut shift = 0.0;
+        for &j in ws {
+            if w[j] != 0.0 {
+                d.axpy_col_deferred(j, -w[j], r, &mut shift);
+            }
+        }
+        add_shift(r, shift);
+        return;
+    }
     let nnz = ws.iter().filter(|&&j| w[j] != 0.0).count();
     let rows = if nnz * d.n >= PAR_MIN_WORK {
         256
@@ -1693,14 +1983,23 @@ const PAR_MIN_WORK: usize = 1 << 16;
 fn dots(d: &Design<'_>, r: &[f64], feats: &[usize], out: &mut Vec<f64>) {
     out.clear();
     out.resize(feats.len(), 0.0);
-    if feats.len() * d.n >= PAR_MIN_WORK {
+    if feats.is_empty() {
+        return;
+    }
+    let r_sum = d.r_sum(r);
+    // Work per product: n dense, about nnz / p sparse.
+    let per = match d.sp {
+        None => d.n,
+        Some(sp) => sp.nnz() / d.p.max(1) + 1,
+    };
+    if feats.len() * per >= PAR_MIN_WORK {
         out.par_iter_mut()
             .zip(feats.par_iter())
             .with_min_len(16)
-            .for_each(|(o, &j)| *o = d.dot_col(j, r));
+            .for_each(|(o, &j)| *o = d.dot_col(j, r, r_sum));
     } else {
         for (o, &j) in out.iter_mut().zip(feats) {
-            *o = d.dot_col(j, r);
+            *o = d.dot_col(j, r, r_sum);
         }
     }
 }
@@ -1782,6 +2081,60 @@ fn bounded_gap(d: &Design<'_>, st: &mut State, w: &[f64], a: f64, b: f64) -> Opt
     Some((gap_with(d, &st.r, w, u, a, b), u))
 }
 
+/// The Gram matrix of the centered columns, `X̃ᵀX̃` (`p × p`, dense).
+///
+/// Dense `X`: `XᵀX − n m mᵀ`. Sparse `X`: the centered column `x̃_j` is written into a
+/// dense buffer and `x̃_iᵀx̃_j = Σ_{k stored in i} x_ki x̃_kj − m_i Σ_k x̃_kj` is gathered
+/// from it for `i ≤ j` (no cancellation between `x_iᵀx_j` and `n m_i m_j`, which is large
+/// for columns whose mean dominates; `O(n p + p · nnz)` work in all; each entry one
+/// sequential sum, so the result does not depend on the thread count); the upper triangle
+/// is mirrored.
+fn gram(d: &Design<'_>) -> DMatrix<f64> {
+    let (n, p) = (d.n, d.p);
+    let mut g = DMatrix::<f64>::zeros(p, p);
+    match d.sp {
+        None => {
+            let x = DMatrix::from_column_slice(n, p, d.x);
+            let xt = x.transpose();
+            g.gemm(1.0, &xt, &x, 0.0);
+            if !d.mean.is_empty() {
+                let n = n as f64;
+                for j in 0..p {
+                    for i in 0..p {
+                        g[(i, j)] -= n * d.mean[i] * d.mean[j];
+                    }
+                }
+            }
+        }
+        Some(sp) => {
+            g.as_mut_slice()
+                .par_chunks_mut(p.max(1))
+                .enumerate()
+                .for_each_init(
+                    || vec![0.0f64; n],
+                    |buf, (j, gc)| {
+                        let mj = d.mean(j);
+                        buf.fill(-mj);
+                        let (ij, vj) = sp.col(j);
+                        for (&i, &v) in ij.iter().zip(vj) {
+                            buf[i as usize] = v - mj;
+                        }
+                        let c_sum = d.r_sum(buf);
+                        for (i, o) in gc[..=j].iter_mut().enumerate() {
+                            *o = d.dot_col(i, buf, c_sum);
+                        }
+                    },
+                );
+            for j in 0..p {
+                for i in j + 1..p {
+                    g[(i, j)] = g[(j, i)];
+                }
+            }
+        }
+    }
+    g
+}
+
 /// Gram-matrix coordinate descent (scikit-learn's `enet_coordinate_descent_gram`).
 fn solve_gram(
     d: &Design<'_>,
@@ -1792,18 +2145,7 @@ fn solve_gram(
     rec: &mut Recorder<'_>,
 ) -> Outcome {
     let p = d.p;
-    let x = DMatrix::from_column_slice(d.n, p, d.x);
-    let xt = x.transpose();
-    let mut g = DMatrix::<f64>::zeros(p, p);
-    g.gemm(1.0, &xt, &x, 0.0);
-    if !d.mean.is_empty() {
-        let n = d.n as f64;
-        for j in 0..p {
-            for i in 0..p {
-                g[(i, j)] -= n * d.mean[i] * d.mean[j];
-            }
-        }
-    }
+    let g = gram(d);
     let q = &d.xty;
     let y2 = d.y_norm2;
     let mut h = vec![0.0; p];

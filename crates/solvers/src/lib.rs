@@ -3,8 +3,9 @@
 //! Proximal operators and sparse-recovery algorithms over [`cstk_linop::LinOp`]s and slices:
 //! ISTA/FISTA (with a sparsifying operator and a duality-gap certificate), OMP, coordinate
 //! descent for the LASSO and ElasticNet with scikit-learn's semantics and regularization
-//! paths, and more. Every solver returns a [`Solution`] (x, iterations, [`StopReason`],
-//! [`History`]) and accepts an observer called once per iteration.
+//! paths, ℓ₁ logistic regression by proximal Newton ([`logistic`]), and more. Every solver
+//! returns a [`Solution`] (x, iterations, [`StopReason`], [`History`]) and accepts an
+//! observer called once per iteration.
 //!
 //! Errors are [`cstk_linop::Error`] (re-exported as [`Error`]): invalid parameters, shape
 //! mismatches, and NaN/Inf in the data or in the iterates (naming the iteration).
@@ -21,8 +22,10 @@ macro_rules! setters {
 pub mod admm;
 pub mod cd;
 pub mod cosamp;
+pub mod design;
 pub mod fista;
 pub mod iht;
+pub mod logistic;
 pub mod omp;
 pub mod prox;
 pub mod solution;

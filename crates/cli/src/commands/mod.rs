@@ -7,3 +7,4 @@ pub mod mask;
 pub mod phantom;
 pub mod recon;
 pub mod recover;
+pub mod select;

@@ -253,9 +253,12 @@ pub fn run(args: ReconArgs) -> Result<()> {
     let lambda = args.lambda_abs.unwrap_or(fraction * lambda_max);
 
     let t0 = Instant::now();
-    let mut bar = ProgressBar::new(args.iters(), !args.quiet && std::io::stderr().is_terminal());
+    let mut bar = crate::progress::ProgressBar::new(
+        args.iters(),
+        !args.quiet && std::io::stderr().is_terminal(),
+    );
     let mut observer = |p: &Progress| {
-        bar.update(p);
+        bar.update(p.iteration, &format!("objective {:.4e}", p.objective));
         ControlFlow::Continue(())
     };
     let sol: Solution<C64> = match args.method {
@@ -752,51 +755,4 @@ fn summary(args: &ReconArgs, p: &Problem, sol: &Solution<C64>, m: Option<&Metric
         );
     }
     println!("wrote {}", args.out.join("{recon.png,recon.npy,zero_filled.png,mask.png,montage.png,convergence.png,metrics.json}").display());
-}
-
-/// A one-line progress bar on stderr: iteration, objective, ETA.
-struct ProgressBar {
-    total: usize,
-    on: bool,
-    start: Instant,
-}
-
-impl ProgressBar {
-    fn new(total: usize, on: bool) -> Self {
-        ProgressBar {
-            total,
-            on,
-            start: Instant::now(),
-        }
-    }
-
-    fn update(&mut self, p: &Progress) {
-        if !self.on {
-            return;
-        }
-        let done = p.iteration.min(self.total);
-        let frac = done as f64 / self.total as f64;
-        let width = 30;
-        let fill = (frac * width as f64) as usize;
-        let el = self.start.elapsed().as_secs_f64();
-        let eta = if done > 0 {
-            el / done as f64 * (self.total - done) as f64
-        } else {
-            0.0
-        };
-        eprint!(
-            "\r[{}{}] {done}/{} objective {:.4e} ETA {:.1} s   ",
-            "#".repeat(fill),
-            " ".repeat(width - fill),
-            self.total,
-            p.objective,
-            eta
-        );
-    }
-
-    fn finish(&mut self) {
-        if self.on {
-            eprintln!();
-        }
-    }
 }

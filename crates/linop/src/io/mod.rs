@@ -1,9 +1,11 @@
 //! Array, matrix and image file I/O: NumPy `.npy` ([`npy`]), BART `.cfl`/`.hdr` ([`cfl`]),
-//! Matrix Market `.mtx` ([`mtx`]) and grayscale PNG, JPEG and TIFF images ([`png`]).
+//! Matrix Market `.mtx` ([`mtx`]), grayscale PNG, JPEG and TIFF images ([`png`]) and
+//! numeric CSV tables with a header row ([`csv`]).
 //!
 //! Every writer goes through [`atomic_write`], so a failure never leaves a half-written file.
 
 pub mod cfl;
+pub mod csv;
 pub mod mtx;
 pub mod npy;
 pub mod png;
