@@ -2,27 +2,14 @@
 //! input kind, the output files, and clean failures on bad input.
 
 mod common;
+#[path = "../../ml/tests/common/mod.rs"]
+mod ml_reference;
 
 use common::{assert_fails, assert_fails_leaving_nothing, cstk, s, scratch_dir, stdout};
 use cstk_linop::io::npy;
+use ml_reference::{reference, vec};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-fn reference() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../ml/tests/data/reference.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference.json")).expect("json")
-}
-
-fn vec(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 fn read_json(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("selected.json")).unwrap()).unwrap()

@@ -4,10 +4,11 @@
 
 use crate::data::Features;
 use crate::folds::{Folds, train_set};
-use crate::scale::Standardizer;
+use crate::scale::{Standardizer, maybe_standardize};
 use crate::{Error, Result};
 use cstk_solvers::StopReason;
 use cstk_solvers::cd::{ElasticNet, LassoPath, PathFit, alpha_max};
+use cstk_solvers::grid::resolve_grid;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
@@ -206,26 +207,6 @@ pub(crate) fn path_mse(
         .collect()
 }
 
-/// The geometric grid `α_max · 10^(linspace(0, log10 eps, k))` (scikit-learn's
-/// `_alpha_grid`: `np.geomspace(α_max, α_max·eps, k)`), or `f64::EPSILON` everywhere when
-/// `α_max` is 0.
-pub(crate) fn geometric_grid(amax: f64, eps: f64, k: usize) -> Vec<f64> {
-    if amax <= f64::EPSILON {
-        return vec![f64::EPSILON; k];
-    }
-    let lo = eps.log10();
-    (0..k)
-        .map(|i| {
-            let t = if k == 1 {
-                0.0
-            } else {
-                lo * i as f64 / (k - 1) as f64
-            };
-            amax * 10f64.powf(t)
-        })
-        .collect()
-}
-
 /// ElasticNet / LASSO with α (and ρ = `l1_ratio`) chosen by K-fold cross-validation:
 /// scikit-learn's `LassoCV` ([`ElasticNetCv::lasso`]) and `ElasticNetCV`
 /// ([`ElasticNetCv::default`]).
@@ -410,20 +391,6 @@ impl ElasticNetCv {
         if let Some(r) = self.l1_ratios.iter().find(|r| !(**r > 0.0 && **r <= 1.0)) {
             return bad("l1_ratio", r.to_string(), "a number in (0, 1]");
         }
-        if self.alphas.is_none() && self.n_alphas == 0 {
-            return bad("n_alphas", "0".into(), "≥ 1");
-        }
-        if !(self.eps > 0.0 && self.eps <= 1.0) {
-            return bad("eps", self.eps.to_string(), "a number in (0, 1]");
-        }
-        if let Some(a) = &self.alphas {
-            if a.is_empty() {
-                return bad("alphas", "[]".into(), "a non-empty grid");
-            }
-            if let Some(v) = a.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-                return bad("alpha", v.to_string(), "finite values > 0");
-            }
-        }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
             return bad("tol", self.tol.to_string(), "a finite number ≥ 0");
         }
@@ -465,29 +432,15 @@ impl ElasticNetCv {
         self.validate()?;
         check_data(x, y)?;
         let test_sets = self.folds.test_sets(y)?;
-        let standardizer = self.standardize.then(|| Standardizer::fit(x));
-        let scaled;
-        let x = match &standardizer {
-            Some(s) => {
-                scaled = s.transform(x);
-                &scaled
-            }
-            None => x,
-        };
+        let (standardizer, scaled) = maybe_standardize(x, self.standardize);
+        let x = scaled.as_ref();
         let grids: Vec<Vec<f64>> = self
             .l1_ratios
             .iter()
-            .map(|&r| match &self.alphas {
-                Some(a) => {
-                    let mut a = a.clone();
-                    a.sort_by(|u, v| v.total_cmp(u));
-                    Ok(a)
-                }
-                None => Ok(geometric_grid(
-                    alpha_max(x.design(), y, r, self.fit_intercept)?,
-                    self.eps,
-                    self.n_alphas,
-                )),
+            .map(|&r| {
+                resolve_grid(self.alphas.as_deref(), self.n_alphas, self.eps, || {
+                    alpha_max(x.design(), y, r, self.fit_intercept)
+                })
             })
             .collect::<Result<_>>()?;
         let curves = self

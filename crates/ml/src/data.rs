@@ -168,9 +168,26 @@ impl Features {
         }
     }
 
-    /// An error naming the first NaN/Inf entry.
+    /// An error naming the first NaN/Inf entry by row, column and feature name.
     pub(crate) fn check_finite(&self) -> Result<()> {
-        self.design().check_finite("features X")
+        let d = self.design();
+        for j in 0..d.ncols() {
+            let bad = match d.col(j) {
+                Column::Dense(v) => v.iter().position(|x| !x.is_finite()).map(|i| (i, v[i])),
+                Column::Sparse(idx, v) => v
+                    .iter()
+                    .position(|x| !x.is_finite())
+                    .map(|k| (idx[k] as usize, v[k])),
+            };
+            if let Some((i, v)) = bad {
+                return Err(Error::NonFinite {
+                    context: "features X".into(),
+                    position: format!("row {i}, column {j} ({:?})", self.names[j]),
+                    value: v.to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,12 +1,13 @@
 //! L1-penalized logistic regression for binary classification, with the penalty chosen by
 //! stratified K-fold cross-validation on the held-out log-loss.
 
-use crate::cv::{CvCurve, CvRule, check_data, cross_validate, geometric_grid, setters};
+use crate::cv::{CvCurve, CvRule, check_data, cross_validate, setters};
 use crate::data::Features;
 use crate::folds::Folds;
-use crate::scale::Standardizer;
+use crate::scale::{Standardizer, maybe_standardize};
 use crate::{Error, Result};
 use cstk_solvers::StopReason;
+use cstk_solvers::grid::resolve_grid;
 use cstk_solvers::logistic::{LogisticL1, LogisticPath, LogisticPathFit, logistic_alpha_max};
 use nalgebra::DMatrix;
 
@@ -179,6 +180,8 @@ setters!(LogisticL1Cv {
 pub struct LogisticCvFit {
     /// The chosen α.
     pub alpha: f64,
+    /// ρ of the model.
+    pub l1_ratio: f64,
     /// The rule that chose it.
     pub rule: CvRule,
     /// The two target values: `classes[1]` is the positive class.
@@ -225,17 +228,6 @@ impl LogisticL1Cv {
         if !(self.l1_ratio > 0.0 && self.l1_ratio <= 1.0) {
             return bad("l1_ratio", self.l1_ratio.to_string(), "a number in (0, 1]");
         }
-        if self.alphas.is_none() && self.n_alphas == 0 {
-            return bad("n_alphas", "0".into(), "≥ 1");
-        }
-        if !(self.eps > 0.0 && self.eps <= 1.0) {
-            return bad("eps", self.eps.to_string(), "a number in (0, 1]");
-        }
-        if let Some(a) = &self.alphas
-            && let Some(v) = a.iter().find(|v| !(v.is_finite() && **v > 0.0))
-        {
-            return bad("alpha", v.to_string(), "finite values > 0");
-        }
         Ok(())
     }
 
@@ -271,27 +263,11 @@ impl LogisticL1Cv {
         check_data(x, y)?;
         let (classes, y) = binary_labels(y)?;
         let test_sets = self.folds.test_sets(&y)?;
-        let standardizer = self.standardize.then(|| Standardizer::fit(x));
-        let scaled;
-        let x = match &standardizer {
-            Some(s) => {
-                scaled = s.transform(x);
-                &scaled
-            }
-            None => x,
-        };
-        let grid = match &self.alphas {
-            Some(a) => {
-                let mut a = a.clone();
-                a.sort_by(|u, v| v.total_cmp(u));
-                a
-            }
-            None => geometric_grid(
-                logistic_alpha_max(x.design(), &y, self.fit_intercept)? / self.l1_ratio,
-                self.eps,
-                self.n_alphas,
-            ),
-        };
+        let (standardizer, scaled) = maybe_standardize(x, self.standardize);
+        let x = scaled.as_ref();
+        let grid = resolve_grid(self.alphas.as_deref(), self.n_alphas, self.eps, || {
+            Ok(logistic_alpha_max(x.design(), &y, self.fit_intercept)? / self.l1_ratio)
+        })?;
         let path = self.path(&grid);
         let errors = cross_validate(x, &y, &test_sets, grid.len(), tick, |xt, yt, xv, yv| {
             if yt.iter().all(|&v| v == yt[0]) {
@@ -319,6 +295,7 @@ impl LogisticL1Cv {
         };
         Ok(LogisticCvFit {
             alpha,
+            l1_ratio: self.l1_ratio,
             rule: self.rule,
             classes,
             coef: refit.coef,

@@ -3,6 +3,7 @@
 
 use crate::cv::{CvCurve, CvFit, CvRule};
 use crate::logistic::LogisticCvFit;
+use crate::scale::Standardizer;
 use crate::stability::StabilityFit;
 use cstk_solvers::cd::PathFit;
 use nalgebra::DMatrix;
@@ -117,51 +118,83 @@ pub fn support(coef: &[f64]) -> Vec<usize> {
 }
 
 impl SelectionReport {
+    /// From one fitted model: its coefficients and intercept on the fitted scale, and the
+    /// scaler that made that scale (if any); selected are the coefficients above
+    /// [`L1_THRESHOLD`]. α, ρ, the path and the CV curve are left empty for the caller.
+    ///
+    /// ```
+    /// use cstk_ml::{Features, Method, SelectionReport};
+    /// use nalgebra::DMatrix;
+    /// let f = Features::dense(DMatrix::zeros(2, 3));
+    /// let r = SelectionReport::from_model(Method::Lasso, &f, vec![0.0, 2.0, 1e-9], 1.0, None);
+    /// assert_eq!((&r.selected, r.selected_names()), (&vec![1], vec!["x1"]));
+    /// ```
+    pub fn from_model(
+        method: Method,
+        features: &crate::Features,
+        coef: Vec<f64>,
+        intercept: f64,
+        standardizer: Option<&Standardizer>,
+    ) -> Self {
+        let (coef_original, intercept_original) = match standardizer {
+            Some(s) => s.unscale(&coef, intercept),
+            None => (coef.clone(), intercept),
+        };
+        SelectionReport {
+            method,
+            names: features.names().to_vec(),
+            selected: support(&coef),
+            coef,
+            intercept,
+            coef_original,
+            intercept_original,
+            alpha: None,
+            l1_ratio: None,
+            path: None,
+            cv: None,
+            rule: None,
+            probabilities: None,
+        }
+    }
+
     /// From a cross-validated ElasticNet / LASSO (`enet`: report as `enet-cv`, else
     /// `lasso-cv`).
     pub fn from_cv(fit: &CvFit, features: &crate::Features, enet: bool) -> Self {
-        let (coef_original, intercept_original) = fit.coef_original();
+        let method = if enet {
+            Method::ElasticNetCv
+        } else {
+            Method::LassoCv
+        };
+        let m = fit.standardizer.as_ref();
         SelectionReport {
-            method: if enet {
-                Method::ElasticNetCv
-            } else {
-                Method::LassoCv
-            },
-            names: features.names().to_vec(),
-            selected: support(&fit.coef),
-            coef: fit.coef.clone(),
-            intercept: fit.intercept,
-            coef_original,
-            intercept_original,
             alpha: Some(fit.alpha),
             l1_ratio: Some(fit.l1_ratio),
             path: fit.path.as_ref().map(Path::from),
             cv: Some(fit.curve().clone()),
             rule: Some(fit.rule),
-            probabilities: None,
+            ..Self::from_model(method, features, fit.coef.clone(), fit.intercept, m)
         }
     }
 
     /// From a cross-validated L1 logistic regression.
     pub fn from_logistic(fit: &LogisticCvFit, features: &crate::Features) -> Self {
-        let (coef_original, intercept_original) = fit.coef_original();
+        let m = fit.standardizer.as_ref();
         SelectionReport {
-            method: Method::LogisticL1,
-            names: features.names().to_vec(),
-            selected: support(&fit.coef),
-            coef: fit.coef.clone(),
-            intercept: fit.intercept,
-            coef_original,
-            intercept_original,
             alpha: Some(fit.alpha),
-            l1_ratio: None,
+            l1_ratio: Some(fit.l1_ratio),
             path: fit.path.as_ref().map(|p| Path {
                 alphas: p.alphas.clone(),
                 coefs: p.coefs.clone(),
             }),
             cv: Some(fit.curve.clone()),
             rule: Some(fit.rule),
-            probabilities: None,
+            ..Self::from_model(
+                Method::LogisticL1,
+                features,
+                fit.coef.clone(),
+                fit.intercept,
+                m,
+            )
         }
     }
 

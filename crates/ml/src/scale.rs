@@ -2,6 +2,7 @@
 //! fitted on standardized features back to the original units.
 
 use crate::data::{Features, column_moments};
+use std::borrow::Cow;
 
 /// Per-feature mean and scale (`x' = (x − mean) / scale`), fitted like scikit-learn's
 /// `StandardScaler()`: population standard deviation (`ddof = 0`), and scale 1 for a
@@ -84,5 +85,28 @@ impl Standardizer {
             intercept
         };
         (w, b)
+    }
+}
+
+/// `x` standardized, with its scaler, when `standardize`; otherwise `x` itself (no copy).
+///
+/// ```
+/// use cstk_ml::{Features, scale::maybe_standardize};
+/// use nalgebra::DMatrix;
+/// let x = Features::dense(DMatrix::from_row_slice(2, 1, &[1.0, 3.0]));
+/// let (s, xs) = maybe_standardize(&x, true);
+/// assert_eq!((s.unwrap().scale[0], xs.to_dense()[(1, 0)]), (1.0, 1.0));
+/// assert!(maybe_standardize(&x, false).0.is_none());
+/// ```
+pub fn maybe_standardize(
+    x: &Features,
+    standardize: bool,
+) -> (Option<Standardizer>, Cow<'_, Features>) {
+    if standardize {
+        let s = Standardizer::fit(x);
+        let t = s.transform(x);
+        (Some(s), Cow::Owned(t))
+    } else {
+        (None, Cow::Borrowed(x))
     }
 }

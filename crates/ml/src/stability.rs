@@ -1,11 +1,12 @@
 //! Stability selection (Meinshausen & Bühlmann 2010) with the randomized LASSO.
 
-use crate::cv::{check_data, geometric_grid, setters};
+use crate::cv::{check_data, setters};
 use crate::data::Features;
-use crate::scale::Standardizer;
+use crate::scale::{Standardizer, maybe_standardize};
 use crate::{Error, Result};
 use cstk_measure::rng::{self, Domain, sample_indices, uniform01};
 use cstk_solvers::cd::{LassoPath, alpha_max};
+use cstk_solvers::grid::resolve_grid;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
@@ -204,12 +205,6 @@ impl StabilitySelection {
         if !(self.l1_ratio > 0.0 && self.l1_ratio <= 1.0) {
             return bad("l1_ratio", self.l1_ratio.to_string(), "a number in (0, 1]");
         }
-        if self.alphas.is_none() && self.n_alphas == 0 {
-            return bad("n_alphas", "0".into(), "≥ 1");
-        }
-        if !(self.eps > 0.0 && self.eps <= 1.0) {
-            return bad("eps", self.eps.to_string(), "a number in (0, 1]");
-        }
         Ok(())
     }
 
@@ -236,34 +231,11 @@ impl StabilitySelection {
         check_data(x, y)?;
         let (n, p) = (x.n_samples(), x.n_features());
         self.validate(n)?;
-        let standardizer = self.standardize.then(|| Standardizer::fit(x));
-        let scaled;
-        let x = match &standardizer {
-            Some(s) => {
-                scaled = s.transform(x);
-                &scaled
-            }
-            None => x,
-        };
-        let alphas = match &self.alphas {
-            Some(a) => {
-                if let Some(v) = a.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-                    return Err(Error::InvalidParam {
-                        name: "alpha",
-                        value: v.to_string(),
-                        expected: "finite values > 0".into(),
-                    });
-                }
-                let mut a = a.clone();
-                a.sort_by(|u, v| v.total_cmp(u));
-                a
-            }
-            None => geometric_grid(
-                alpha_max(x.design(), y, self.l1_ratio, self.fit_intercept)?,
-                self.eps,
-                self.n_alphas,
-            ),
-        };
+        let (standardizer, scaled) = maybe_standardize(x, self.standardize);
+        let x = scaled.as_ref();
+        let alphas = resolve_grid(self.alphas.as_deref(), self.n_alphas, self.eps, || {
+            alpha_max(x.design(), y, self.l1_ratio, self.fit_intercept)
+        })?;
         let k = alphas.len();
         let m = (self.sample_fraction * n as f64).floor() as usize;
         let path = LassoPath::default()

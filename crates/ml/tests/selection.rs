@@ -1,6 +1,9 @@
 //! Stratified folds against scikit-learn's `StratifiedKFold`, L1 logistic regression with
 //! cross-validated α, stability selection, standardization and sparse features.
 
+mod common;
+
+use common::{reference, vec};
 use cstk_linop::CsrMatrix;
 use cstk_measure::DenseEnsemble;
 use cstk_ml::{
@@ -8,20 +11,6 @@ use cstk_ml::{
 };
 use cstk_solvers::logistic::LogisticL1;
 use nalgebra::DMatrix;
-use serde_json::Value;
-
-fn reference() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reference.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference.json")).expect("json")
-}
-
-fn vec(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
 
 /// A Gaussian design (cstk's seeded ensemble, N(0, 1/n) entries rescaled to unit variance).
 fn gaussian(n: usize, p: usize, seed: u64) -> DMatrix<f64> {

@@ -101,6 +101,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::design::DesignMatrix;
+use crate::grid::resolve_grid;
 use crate::solution::{check_finite, invalid, no_observer, shape_mismatch};
 use crate::{History, Observer, Progress, Recorder, Result, Solution, StopReason};
 use cstk_linop::CscMatrix;
@@ -565,30 +566,10 @@ impl LassoPath {
         let design = Design::new(x, y, self.fit_intercept)?;
         let n = design.n as f64;
         let mut st = State::new(&design, &vec![0.0; design.p]);
-        let alphas = match &self.alphas {
-            Some(a) => {
-                if a.is_empty() {
-                    return Err(invalid("alphas", "[]", "a non-empty grid"));
-                }
-                if let Some(&v) = a.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-                    return Err(invalid("alphas", v, "finite values > 0"));
-                }
-                let mut a = a.clone();
-                a.sort_by(|u, v| v.total_cmp(u));
-                a
-            }
-            None => {
-                if self.n_alphas == 0 {
-                    return Err(invalid("n_alphas", 0, "≥ 1"));
-                }
-                if !(self.eps > 0.0 && self.eps <= 1.0) {
-                    return Err(invalid("eps", self.eps, "a number in (0, 1]"));
-                }
-                // st.xtr holds Xᵀy at w = 0.
-                let amax = st.xtr.iter().fold(0.0f64, |m, v| m.max(v.abs())) / (n * self.l1_ratio);
-                log_grid(amax, self.eps, self.n_alphas)
-            }
-        };
+        // st.xtr holds Xᵀy at w = 0.
+        let alphas = resolve_grid(self.alphas.as_deref(), self.n_alphas, self.eps, || {
+            Ok(st.xtr.iter().fold(0.0f64, |m, v| m.max(v.abs())) / (n * self.l1_ratio))
+        })?;
         let k = alphas.len();
         let mut out = PathFit {
             coefs: DMatrix::zeros(design.p, k),
@@ -621,23 +602,6 @@ impl LassoPath {
         }
         Ok(out)
     }
-}
-
-fn log_grid(amax: f64, eps: f64, k: usize) -> Vec<f64> {
-    if amax <= f64::EPSILON {
-        return vec![f64::EPSILON; k];
-    }
-    let (lo, hi) = (eps.log10(), 0.0);
-    (0..k)
-        .map(|i| {
-            let t = if k == 1 {
-                hi
-            } else {
-                hi + (lo - hi) * i as f64 / (k - 1) as f64
-            };
-            amax * 10f64.powf(t)
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ pub mod cd;
 pub mod cosamp;
 pub mod design;
 pub mod fista;
+pub mod grid;
 pub mod iht;
 pub mod logistic;
 pub mod omp;

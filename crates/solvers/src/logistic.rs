@@ -62,6 +62,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::design::{Column, DesignMatrix};
+use crate::grid::resolve_grid;
 use crate::prox::soft_threshold;
 use crate::solution::{check_finite, invalid, no_observer, shape_mismatch};
 use crate::{History, Observer, Progress, Recorder, Result, Solution, StopReason};
@@ -658,28 +659,9 @@ impl LogisticPath {
             self.intercept_scaling,
         );
         let mut pb = Problem::new(x.into(), y, icpt, 1.0, self.l1_ratio)?;
-        let alphas = match &self.alphas {
-            Some(a) => {
-                if a.is_empty() {
-                    return Err(invalid("alphas", "[]", "a non-empty grid"));
-                }
-                if let Some(&v) = a.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-                    return Err(invalid("alphas", v, "finite values > 0"));
-                }
-                let mut a = a.clone();
-                a.sort_by(|u, v| v.total_cmp(u));
-                a
-            }
-            None => {
-                if self.n_alphas == 0 {
-                    return Err(invalid("n_alphas", 0, "≥ 1"));
-                }
-                if !(self.eps > 0.0 && self.eps <= 1.0) {
-                    return Err(invalid("eps", self.eps, "a number in (0, 1]"));
-                }
-                log_grid(pb.alpha_max() / self.l1_ratio, self.eps, self.n_alphas)
-            }
-        };
+        let alphas = resolve_grid(self.alphas.as_deref(), self.n_alphas, self.eps, || {
+            Ok(pb.alpha_max() / self.l1_ratio)
+        })?;
         let k = alphas.len();
         let mut out = LogisticPathFit {
             coefs: DMatrix::zeros(pb.p, k),
@@ -712,23 +694,6 @@ impl LogisticPath {
         }
         Ok(out)
     }
-}
-
-fn log_grid(amax: f64, eps: f64, k: usize) -> Vec<f64> {
-    if amax <= f64::EPSILON {
-        return vec![f64::EPSILON; k];
-    }
-    let lo = eps.log10();
-    (0..k)
-        .map(|i| {
-            let t = if k == 1 {
-                0.0
-            } else {
-                lo * i as f64 / (k - 1) as f64
-            };
-            amax * 10f64.powf(t)
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,22 +2,17 @@
 //! (tests/data/cd/reference.json, made by tests/data/cd/make_reference.py), degenerate
 //! inputs, strategies agreeing with each other, and determinism.
 
+mod common;
+
+use common::vecf;
+
 use cstk_measure::DenseEnsemble;
 use cstk_solvers::cd::{ElasticNet, LassoPath, Selection, alpha_max};
 use nalgebra::{DMatrix, DVector};
 use serde_json::Value;
 
 fn reference() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/cd/reference.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference.json")).expect("json")
-}
-
-fn vecf(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("f64"))
-        .collect()
+    common::json_data("cd/reference.json")
 }
 
 fn problem(v: &Value) -> (DMatrix<f64>, Vec<f64>) {

@@ -3,6 +3,10 @@
 //! (tests/data/cd/sparse_reference.json, made by tests/data/cd/make_sparse_reference.py),
 //! empty and mean-dominated columns, thread-count invariance and errors.
 
+mod common;
+
+use common::vecf;
+
 use cstk_linop::CscMatrix;
 use cstk_solvers::cd::{ElasticNet, LassoPath, Selection, alpha_max};
 use cstk_solvers::design::DesignMatrix;
@@ -10,20 +14,7 @@ use nalgebra::DMatrix;
 use serde_json::Value;
 
 fn reference() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/cd/sparse_reference.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("sparse_reference.json"))
-        .expect("json")
-}
-
-fn vecf(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("f64"))
-        .collect()
+    common::json_data("cd/sparse_reference.json")
 }
 
 fn vecu(v: &Value) -> Vec<u64> {

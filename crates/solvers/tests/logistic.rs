@@ -3,6 +3,10 @@
 //! dense vs sparse, paths, warm starts, determinism, a problem with a known answer, and
 //! error cases.
 
+mod common;
+
+use common::vecf;
+
 use cstk_linop::{CscMatrix, CsrMatrix};
 use cstk_solvers::logistic::{
     LogisticL1, LogisticPath, decision_function, logistic_alpha_max, sigmoid,
@@ -11,19 +15,7 @@ use nalgebra::DMatrix;
 use serde_json::Value;
 
 fn reference() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/logistic/reference.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("reference.json")).expect("json")
-}
-
-fn vecf(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("f64"))
-        .collect()
+    common::json_data("logistic/reference.json")
 }
 
 fn dims(v: &Value) -> (usize, usize) {

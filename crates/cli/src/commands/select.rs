@@ -8,7 +8,8 @@ use crate::progress::ProgressBar;
 use anyhow::{Context, Result, bail};
 use cstk_linop::io::{self, csv, npy};
 use cstk_ml::logistic::binary_labels;
-use cstk_ml::report::{Path as CoefPath, support};
+use cstk_ml::report::Path as CoefPath;
+use cstk_ml::scale::maybe_standardize;
 use cstk_ml::{
     CvRule, ElasticNetCv, Features, Folds, LogisticL1Cv, Method, SelectionReport,
     StabilitySelection,
@@ -361,12 +362,8 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
             let fit = cv.fit_with_progress(x, y, &|| ticker.tick());
             ticker.finish();
             let fit = fit?;
-            let extra = json!({
-                "l1_ratios": l1,
-                "dual_gap": fit.dual_gap,
-                "n_iter": fit.n_iter,
-                "converged": fit.stop.converged(),
-            });
+            let mut extra = fit_json(fit.dual_gap, fit.n_iter, fit.stop.converged());
+            extra["l1_ratios"] = json!(l1);
             Ok((SelectionReport::from_cv(&fit, x, enet), extra))
         }
         (SelectMethod::LassoCv | SelectMethod::EnetCv, Some(alpha)) => {
@@ -375,9 +372,8 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
             } else {
                 1.0
             };
-            let scaler = standardize.then(|| cstk_ml::Standardizer::fit(x));
-            let xs = scaler.as_ref().map(|s| s.transform(x));
-            let xf = xs.as_ref().unwrap_or(x);
+            let (scaler, xs) = maybe_standardize(x, standardize);
+            let xf = xs.as_ref();
             let max_iter = args.max_iter.unwrap_or(1000);
             let fit = ElasticNet::default()
                 .alpha(alpha)
@@ -393,30 +389,19 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
                 .tol(tol)
                 .max_iter(max_iter)
                 .fit(xf.design(), y)?;
-            let (coef_original, intercept_original) = match &scaler {
-                Some(s) => s.unscale(&fit.coef, fit.intercept),
-                None => (fit.coef.clone(), fit.intercept),
-            };
+            let extra = fit_json(fit.dual_gap, fit.n_iter, fit.stop.converged());
             let report = SelectionReport {
-                method: Method::Lasso,
-                names: x.names().to_vec(),
-                selected: support(&fit.coef),
-                coef: fit.coef.clone(),
-                intercept: fit.intercept,
-                coef_original,
-                intercept_original,
                 alpha: Some(alpha),
                 l1_ratio: Some(rho),
                 path: Some(CoefPath::from(&path)),
-                cv: None,
-                rule: None,
-                probabilities: None,
+                ..SelectionReport::from_model(
+                    Method::Lasso,
+                    x,
+                    fit.coef,
+                    fit.intercept,
+                    scaler.as_ref(),
+                )
             };
-            let extra = json!({
-                "dual_gap": fit.dual_gap,
-                "n_iter": fit.n_iter,
-                "converged": fit.stop.converged(),
-            });
             Ok((report, extra))
         }
         (SelectMethod::LogisticL1, None) => {
@@ -433,21 +418,16 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
             let fit = cv.fit_with_progress(x, y, &|| ticker.tick());
             ticker.finish();
             let fit = fit?;
-            let extra = json!({
-                "classes": fit.classes,
-                "sklearn_C": 1.0 / (x.n_samples() as f64 * fit.alpha),
-                "objective": fit.objective,
-                "dual_gap": fit.dual_gap,
-                "n_iter": fit.n_iter,
-                "converged": fit.stop.converged(),
-            });
+            let mut extra = fit_json(fit.dual_gap, fit.n_iter, fit.stop.converged());
+            extra["classes"] = json!(fit.classes);
+            extra["sklearn_C"] = num(1.0 / (x.n_samples() as f64 * fit.alpha));
+            extra["objective"] = num(fit.objective);
             Ok((SelectionReport::from_logistic(&fit, x), extra))
         }
         (SelectMethod::LogisticL1, Some(alpha)) => {
             let (classes, y01) = binary_labels(y)?;
-            let scaler = standardize.then(|| cstk_ml::Standardizer::fit(x));
-            let xs = scaler.as_ref().map(|s| s.transform(x));
-            let xf = xs.as_ref().unwrap_or(x);
+            let (scaler, xs) = maybe_standardize(x, standardize);
+            let xf = xs.as_ref();
             let max_iter = args.max_iter.unwrap_or(200);
             let fit = LogisticL1::new(alpha)
                 .tol(tol)
@@ -459,36 +439,25 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
                 .tol(tol)
                 .max_iter(max_iter)
                 .fit(xf.design(), &y01)?;
-            let (coef_original, intercept_original) = match &scaler {
-                Some(s) => s.unscale(&fit.coef, fit.intercept),
-                None => (fit.coef.clone(), fit.intercept),
-            };
+            let mut extra = fit_json(fit.dual_gap, fit.n_iter, fit.stop.converged());
+            extra["classes"] = json!(classes);
+            extra["sklearn_C"] = num(1.0 / (x.n_samples() as f64 * alpha));
+            extra["objective"] = num(fit.objective);
             let report = SelectionReport {
-                method: Method::LogisticL1,
-                names: x.names().to_vec(),
-                selected: support(&fit.coef),
-                coef: fit.coef.clone(),
-                intercept: fit.intercept,
-                coef_original,
-                intercept_original,
                 alpha: Some(alpha),
                 l1_ratio: Some(1.0),
                 path: Some(CoefPath {
-                    alphas: path.alphas.clone(),
-                    coefs: path.coefs.clone(),
+                    alphas: path.alphas,
+                    coefs: path.coefs,
                 }),
-                cv: None,
-                rule: None,
-                probabilities: None,
+                ..SelectionReport::from_model(
+                    Method::LogisticL1,
+                    x,
+                    fit.coef,
+                    fit.intercept,
+                    scaler.as_ref(),
+                )
             };
-            let extra = json!({
-                "classes": classes,
-                "sklearn_C": 1.0 / (x.n_samples() as f64 * alpha),
-                "objective": fit.objective,
-                "dual_gap": fit.dual_gap,
-                "n_iter": fit.n_iter,
-                "converged": fit.stop.converged(),
-            });
             Ok((report, extra))
         }
         (SelectMethod::Stability, alpha) => {
@@ -521,6 +490,11 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
             Ok((SelectionReport::from_stability(&fit, x), extra))
         }
     }
+}
+
+/// The final fit's certificate in selected.json.
+fn fit_json(dual_gap: f64, n_iter: usize, converged: bool) -> Value {
+    json!({ "dual_gap": num(dual_gap), "n_iter": n_iter, "converged": converged })
 }
 
 /// `x` as JSON, or `null` when not finite.
@@ -649,7 +623,9 @@ pub fn run(args: SelectArgs) -> Result<()> {
         print!("{text}");
     } else {
         let names = report.selected_names();
-        let shown = if names.len() > 20 {
+        let shown = if names.is_empty() {
+            "none".to_string()
+        } else if names.len() > 20 {
             format!("{}, … ({} more)", names[..20].join(", "), names.len() - 20)
         } else {
             names.join(", ")
