@@ -407,6 +407,26 @@ struct Chart<'a> {
     legend_pos: LegendPos,
 }
 
+impl Chart<'_> {
+    /// A dashed vertical marker at α labelled `"{prefix} {α}"`, with its legend entry;
+    /// nothing when α cannot be drawn on the log axis (not positive and finite).
+    fn mark_alpha(&mut self, alpha: f64, colour: [u8; 3], prefix: &str, legend: &str) {
+        if !valid_on(Scale::LogTight, alpha) {
+            return;
+        }
+        self.markers.push(Marker {
+            x: alpha,
+            colour,
+            label: format!("{prefix} {}", format_alpha(alpha)),
+        });
+        self.legend.push(LegendEntry {
+            label: legend.into(),
+            colour,
+            sample: Sample::Dashed,
+        });
+    }
+}
+
 impl<'a> Chart<'a> {
     fn new(title: &'a str, x_label: &'a str, x_scale: Scale, y_scale: Scale) -> Self {
         Chart {
@@ -1099,17 +1119,8 @@ fn coef_path_image<C: AsRef<[f64]>>(
             sample: Sample::Line,
         });
     }
-    if let Some(a) = chosen_alpha.filter(|&a| valid_on(Scale::LogTight, a)) {
-        chart.markers.push(Marker {
-            x: a,
-            colour: MARK_CHOSEN,
-            label: format!("chosen alpha = {}", format_alpha(a)),
-        });
-        chart.legend.push(LegendEntry {
-            label: "chosen alpha".into(),
-            colour: MARK_CHOSEN,
-            sample: Sample::Dashed,
-        });
+    if let Some(a) = chosen_alpha {
+        chart.mark_alpha(a, MARK_CHOSEN, "chosen alpha =", "chosen alpha");
     }
     let mut img = RgbImage::from_pixel(PATH_W, PATH_H, Rgb(WHITE));
     let frame = render_chart(&mut img, 0, 0, i64::from(PATH_W), i64::from(PATH_H), &chart);
@@ -1205,29 +1216,9 @@ fn cv_curve_image(
             sample: Sample::ErrorBar,
         });
     }
-    if valid_on(Scale::LogTight, chosen) {
-        chart.markers.push(Marker {
-            x: chosen,
-            colour: MARK_CHOSEN,
-            label: format!("min: alpha = {}", format_alpha(chosen)),
-        });
-        chart.legend.push(LegendEntry {
-            label: "minimum error".into(),
-            colour: MARK_CHOSEN,
-            sample: Sample::Dashed,
-        });
-    }
-    if let Some(a) = alpha_1se.filter(|&a| valid_on(Scale::LogTight, a)) {
-        chart.markers.push(Marker {
-            x: a,
-            colour: MARK_1SE,
-            label: format!("1 s.e.: alpha = {}", format_alpha(a)),
-        });
-        chart.legend.push(LegendEntry {
-            label: "one-standard-error rule".into(),
-            colour: MARK_1SE,
-            sample: Sample::Dashed,
-        });
+    chart.mark_alpha(chosen, MARK_CHOSEN, "min: alpha =", "minimum error");
+    if let Some(a) = alpha_1se {
+        chart.mark_alpha(a, MARK_1SE, "1 s.e.: alpha =", "one-standard-error rule");
     }
     let mut img = RgbImage::from_pixel(PLOT_W, PLOT_H, Rgb(WHITE));
     let frame = render_chart(&mut img, 0, 0, i64::from(PLOT_W), i64::from(PLOT_H), &chart);
