@@ -87,6 +87,34 @@ fn lasso_cv_on_diabetes_csv_matches_sklearn_and_writes_every_output() {
 }
 
 #[test]
+fn enet_cv_over_ratios_picks_the_lasso_on_diabetes_like_sklearn() {
+    let dir = scratch_dir("select-enet");
+    let o = cstk(&[
+        "select",
+        "--data",
+        "data/diabetes.csv",
+        "--target",
+        "target",
+        "--method",
+        "enet-cv",
+        "--l1-ratio",
+        "0.3,1",
+        "--out",
+        s(&dir),
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let j = read_json(&dir);
+    assert_eq!(j["method"], "enet-cv");
+    assert_eq!(vec(&j["l1_ratios"]), [0.3, 1.0]);
+    // ρ = 1 wins: the LassoCV answer (scikit-learn's alpha_ on this data).
+    assert_eq!(j["l1_ratio"].as_f64(), Some(1.0));
+    let alpha = reference()["diabetes_raw_default"]["alpha"]
+        .as_f64()
+        .unwrap();
+    assert!((j["alpha"].as_f64().unwrap() - alpha).abs() < 1e-12 * alpha);
+}
+
+#[test]
 fn single_alpha_is_sklearns_lasso() {
     let dir = scratch_dir("select-alpha");
     let o = cstk(&[
@@ -375,6 +403,10 @@ fn bad_csvs_and_flags_fail_with_line_numbers_and_leave_nothing() {
     let short = dir.join("short.npy");
     npy::write_npy_vector(&short, &[1.0, 2.0]).unwrap();
     assert_fails(&run(&ok, &["--target", s(&short)]), &["2 values", "6 rows"]);
+    let l1 = |m: &str, r: &str| run(&ok, &["--target", "y", "--method", m, "--l1-ratio", r]);
+    assert_fails(&l1("lasso-cv", "0.5"), &["--l1-ratio is for"]);
+    assert_fails(&l1("stability", "0.5,1"), &["single value"]);
+    assert_fails(&l1("enet-cv", "0.5,1.5"), &["--l1-ratio 1.5"]);
     assert!(!out.exists(), "no output directory after failures");
     // A failure inside an existing output directory leaves it as it was.
     std::fs::create_dir_all(&out).unwrap();

@@ -64,13 +64,8 @@ pub struct SelectArgs {
     /// Fit one model at this α instead of cross-validating (scikit-learn's alpha: (1/(2n))‖y − Xw − b‖² + α‖w‖₁ for lasso; for logistic-l1, C = 1/(n α); for stability, the single α of the region)
     #[arg(long, allow_negative_numbers = true)]
     pub alpha: Option<f64>,
-    /// ElasticNet mixing ρ (enet-cv; comma-separated list to cross-validate several, as ElasticNetCV's l1_ratio)
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "0.5",
-        allow_negative_numbers = true
-    )]
+    /// ElasticNet mixing ρ in (0, 1]: enet-cv (comma-separated list to cross-validate several, as ElasticNetCV's l1_ratio; default 0.5) and stability (one value; default 1, the LASSO)
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
     pub l1_ratio: Vec<f64>,
     /// Tolerance, scikit-learn's meaning: relative duality gap of every fit (default 1e-4; logistic-l1: relative duality gap, default 1e-6)
     #[arg(long, allow_negative_numbers = true)]
@@ -247,8 +242,17 @@ fn check_args(args: &SelectArgs) -> Result<()> {
     if let Some(r) = args.l1_ratio.iter().find(|r| !(**r > 0.0 && **r <= 1.0)) {
         bail!("--l1-ratio {r}: expected numbers in (0, 1]");
     }
-    if args.alpha.is_some() && args.method == SelectMethod::EnetCv && args.l1_ratio.len() > 1 {
-        bail!("--alpha with --method enet-cv fits one model: give a single --l1-ratio");
+    match args.method {
+        SelectMethod::LassoCv | SelectMethod::LogisticL1 if !args.l1_ratio.is_empty() => bail!(
+            "--l1-ratio is for --method enet-cv and stability (lasso-cv and logistic-l1 are pure L1)"
+        ),
+        SelectMethod::Stability if args.l1_ratio.len() > 1 => {
+            bail!("--l1-ratio with --method stability: give a single value")
+        }
+        SelectMethod::EnetCv if args.alpha.is_some() && args.l1_ratio.len() > 1 => {
+            bail!("--alpha with --method enet-cv fits one model: give a single --l1-ratio")
+        }
+        _ => {}
     }
     if args.folds < 2 {
         bail!("--folds {}: expected at least 2", args.folds);
@@ -343,10 +347,10 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
     match (args.method, args.alpha) {
         (SelectMethod::LassoCv | SelectMethod::EnetCv, None) => {
             let enet = args.method == SelectMethod::EnetCv;
-            let l1 = if enet {
-                args.l1_ratio.clone()
-            } else {
-                vec![1.0]
+            let l1 = match (enet, args.l1_ratio.is_empty()) {
+                (false, _) => vec![1.0],
+                (true, true) => vec![0.5],
+                (true, false) => args.l1_ratio.clone(),
             };
             let cv = ElasticNetCv::default()
                 .l1_ratios(l1.clone())
@@ -367,10 +371,9 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
             Ok((SelectionReport::from_cv(&fit, x, enet), extra))
         }
         (SelectMethod::LassoCv | SelectMethod::EnetCv, Some(alpha)) => {
-            let rho = if args.method == SelectMethod::EnetCv {
-                args.l1_ratio[0]
-            } else {
-                1.0
+            let rho = match args.method {
+                SelectMethod::EnetCv => args.l1_ratio.first().copied().unwrap_or(0.5),
+                _ => 1.0,
             };
             let (scaler, xs) = maybe_standardize(x, standardize);
             let xf = xs.as_ref();
@@ -467,11 +470,7 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
                 .eps(args.eps.unwrap_or(1e-2))
                 .alphas(alpha.map(|a| vec![a]))
                 .threshold(args.threshold)
-                .l1_ratio(if args.l1_ratio.len() == 1 && args.l1_ratio[0] != 0.5 {
-                    args.l1_ratio[0]
-                } else {
-                    1.0
-                })
+                .l1_ratio(args.l1_ratio.first().copied().unwrap_or(1.0))
                 .standardize(standardize)
                 .tol(tol)
                 .max_iter(args.max_iter.unwrap_or(1000))
