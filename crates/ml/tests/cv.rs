@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{reference, vec};
+use common::{index_sets, reference, vec};
 use cstk_linop::{CsrMatrix, Error};
 use cstk_ml::{CvRule, ElasticNetCv, Features, Folds, SelectionReport};
 use nalgebra::DMatrix;
@@ -145,18 +145,7 @@ fn explicit_shuffled_folds_match_sklearn() {
     let r = reference();
     let (x, y) = diabetes(&r, "diabetes");
     let case = &r["diabetes_shuffled"];
-    let sets: Vec<Vec<usize>> = case["test_sets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            s.as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i.as_u64().unwrap() as usize)
-                .collect()
-        })
-        .collect();
+    let sets = index_sets(&case["test_sets"]);
     let fit = ElasticNetCv::lasso()
         .folds(Folds::explicit(sets))
         .tol(1e-12)

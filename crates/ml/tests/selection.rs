@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{reference, vec};
+use common::{index_sets, reference, vec};
 use cstk_linop::CsrMatrix;
 use cstk_measure::DenseEnsemble;
 use cstk_ml::{
@@ -23,18 +23,7 @@ fn stratified_folds_match_sklearn() {
     for case in r["stratified"].as_array().unwrap() {
         let y = vec(&case["y"]);
         let k = case["k"].as_u64().unwrap() as usize;
-        let expected: Vec<Vec<usize>> = case["test_sets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                s.as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|i| i.as_u64().unwrap() as usize)
-                    .collect()
-            })
-            .collect();
+        let expected = index_sets(&case["test_sets"]);
         assert_eq!(
             Folds::stratified(k).test_sets(&y).unwrap(),
             expected,

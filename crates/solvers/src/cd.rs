@@ -1247,8 +1247,7 @@ fn epoch<T: Lane>(
         let col = &x[j * n..(j + 1) * n];
         let wj = w[j];
         let tmp = T::dot(col, r) + wj * nj;
-        let new = tmp.signum() * (tmp.abs() - a).max(0.0) / (nj + b);
-        let new = if tmp == 0.0 { 0.0 } else { new };
+        let new = coordinate_step(tmp, a, b, nj);
         if new != wj {
             axpy_centered(r, col, wj - new, d.mean(j));
             w[j] = new;
@@ -1257,6 +1256,17 @@ fn epoch<T: Lane>(
         wmax = wmax.max(new.abs());
     }
     (dmax, wmax)
+}
+
+/// The exact minimizer over one coordinate: `S(tmp, a) / (‖x̃_j‖² + b)` with `tmp =
+/// x̃_jᵀr + w_j‖x̃_j‖²` and `S` soft-thresholding (0 exactly when `tmp` is 0).
+#[inline(always)]
+fn coordinate_step(tmp: f64, a: f64, b: f64, nj: f64) -> f64 {
+    if tmp == 0.0 {
+        0.0
+    } else {
+        tmp.signum() * (tmp.abs() - a).max(0.0) / (nj + b)
+    }
 }
 
 /// [`epoch`] for sparse `X`, in `O(Σ_j nnz_j)` plus `O(n)` once: the update
@@ -1298,8 +1308,7 @@ fn epoch_sparse(
             sdot(idx, v, r) + m * (s * nf - r_sum)
         };
         let tmp = xr + wj * nj;
-        let new = tmp.signum() * (tmp.abs() - a).max(0.0) / (nj + b);
-        let new = if tmp == 0.0 { 0.0 } else { new };
+        let new = coordinate_step(tmp, a, b, nj);
         if new != wj {
             let c = wj - new;
             saxpy(idx, v, c, r);

@@ -22,3 +22,18 @@ pub fn vec(v: &Value) -> Vec<f64> {
         .map(|x| x.as_f64().unwrap())
         .collect()
 }
+
+/// A JSON array of arrays of indices (test sets of a split).
+pub fn index_sets(v: &Value) -> Vec<Vec<usize>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s.as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_u64().unwrap() as usize)
+                .collect()
+        })
+        .collect()
+}
