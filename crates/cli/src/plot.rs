@@ -1044,6 +1044,7 @@ fn coef_path_image<C: AsRef<[f64]>>(
     coefs: &[C],
     labels: &[String],
     chosen_alpha: Option<f64>,
+    y_label: &str,
     title: &str,
 ) -> anyhow::Result<(RgbImage, Frame)> {
     for (k, c) in coefs.iter().enumerate() {
@@ -1076,7 +1077,7 @@ fn coef_path_image<C: AsRef<[f64]>>(
     let others = coefs.len() - named.len();
 
     let mut chart = Chart::new(title, ALPHA_AXIS, Scale::LogTight, Scale::Linear);
-    chart.y_label = "coefficient";
+    chart.y_label = y_label;
     chart.x_reversed = true;
     chart.zero_line = true;
     chart.legend_pos = LegendPos::Outside;
@@ -1145,6 +1146,8 @@ fn coef_path_image<C: AsRef<[f64]>>(
 ///   legend line. Features that are zero all along are not named.
 /// * `chosen_alpha`: drawn as a near-black vertical dashed line labelled
 ///   `chosen alpha = 1.23e-2` (skipped when not positive and finite).
+/// * `y_label`: what the paths are (`"coefficient"`, or `"selection probability"` for
+///   stability paths), written vertically.
 ///
 /// A light horizontal line marks zero. Empty, all-NaN, single-α or constant inputs give a
 /// "no data" or degenerate but valid plot.
@@ -1158,9 +1161,10 @@ pub fn write_coef_path_png<C: AsRef<[f64]>>(
     coefs: &[C],
     labels: &[String],
     chosen_alpha: Option<f64>,
+    y_label: &str,
     title: &str,
 ) -> anyhow::Result<()> {
-    let (img, _) = coef_path_image(alphas, coefs, labels, chosen_alpha, title)?;
+    let (img, _) = coef_path_image(alphas, coefs, labels, chosen_alpha, y_label, title)?;
     save_rgb_png(path, &img)
 }
 
@@ -1630,11 +1634,27 @@ mod tests {
             .collect();
         let labels: Vec<String> = (0..25).map(|j| format!("feature_{j}")).collect();
         let chosen = 0.05;
-        write_coef_path_png(&p, &alphas, &coefs, &labels, Some(chosen), "Lasso path").unwrap();
+        write_coef_path_png(
+            &p,
+            &alphas,
+            &coefs,
+            &labels,
+            Some(chosen),
+            "coefficient",
+            "Lasso path",
+        )
+        .unwrap();
         let img = open_rgb(&p);
         assert_eq!(img.dimensions(), (PATH_W, PATH_H));
-        let (reference, f) =
-            coef_path_image(&alphas, &coefs, &labels, Some(chosen), "Lasso path").unwrap();
+        let (reference, f) = coef_path_image(
+            &alphas,
+            &coefs,
+            &labels,
+            Some(chosen),
+            "coefficient",
+            "Lasso path",
+        )
+        .unwrap();
         assert!(reference == img, "the file holds the rendered chart");
         // reversed log axis: larger alpha on the left
         assert!(f.px(1.0) < f.px(0.1));
@@ -1677,12 +1697,13 @@ mod tests {
         let zero = [0.0; 3];
         let coefs: [&[f64]; 3] = [&a, &b, &zero];
         let labels = ["a".to_string(), "b".to_string(), "zero".to_string()];
-        let (img, f) = coef_path_image(&alphas, &coefs, &labels, Some(1.0), "t").unwrap();
+        let (img, f) =
+            coef_path_image(&alphas, &coefs, &labels, Some(1.0), "coefficient", "t").unwrap();
         // "b" (ranked first) gets the first colour, "a" the second
         let xb = f.px(0.1).round() as i64;
         let yb = f.py(2.0).round() as i64;
         assert_eq!(img.get_pixel(xb as u32, yb as u32).0, TAB10[0]);
-        let (_, f2) = coef_path_image(&alphas, &coefs, &labels, None, "t").unwrap();
+        let (_, f2) = coef_path_image(&alphas, &coefs, &labels, None, "coefficient", "t").unwrap();
         // the tight log axis: 2 % padding around the two decades
         assert!((f2.x_axis.lo + 2.04).abs() < 1e-12, "{}", f2.x_axis.lo);
         assert!((f2.x_axis.hi - 0.04).abs() < 1e-12, "{}", f2.x_axis.hi);
@@ -1775,7 +1796,8 @@ mod tests {
         ];
         for (alphas, coefs) in &cases {
             for chosen in [None, Some(0.3), Some(nan), Some(-1.0), Some(0.0), Some(1e9)] {
-                write_coef_path_png(&p, alphas, coefs, &[], chosen, "degenerate").unwrap();
+                write_coef_path_png(&p, alphas, coefs, &[], chosen, "coefficient", "degenerate")
+                    .unwrap();
                 assert_eq!(open_rgb(&p).dimensions(), (PATH_W, PATH_H));
             }
             let mean: Vec<f64> = coefs.first().cloned().unwrap_or_default();
@@ -1809,13 +1831,24 @@ mod tests {
         let d = scratch("paths-fail");
         let p = d.join("x.png");
         let alphas = [1.0, 0.1];
-        assert!(write_coef_path_png(&p, &alphas, &[vec![1.0]], &[], None, "t").is_err());
+        assert!(
+            write_coef_path_png(&p, &alphas, &[vec![1.0]], &[], None, "coefficient", "t").is_err()
+        );
         assert!(write_cv_curve_png(&p, &alphas, &[1.0], &[], 1.0, None, "", "").is_err());
         assert!(write_cv_curve_png(&p, &alphas, &[1.0, 2.0], &[0.1], 1.0, None, "", "").is_err());
         assert!(!p.exists());
         let missing = d.join("no-such-dir").join("x.png");
         assert!(
-            write_coef_path_png(&missing, &alphas, &[vec![1.0, 2.0]], &[], Some(0.5), "t").is_err()
+            write_coef_path_png(
+                &missing,
+                &alphas,
+                &[vec![1.0, 2.0]],
+                &[],
+                Some(0.5),
+                "coefficient",
+                "t"
+            )
+            .is_err()
         );
         assert!(
             write_cv_curve_png(

@@ -258,6 +258,31 @@ fn logistic_l1_and_stability_methods() {
         assert!(e["probability"].as_f64().unwrap() >= 0.6);
     }
     assert!(out2.join("path.png").exists() && !out2.join("coef.npy").exists());
+    let out3 = dir.join("stab_bounded");
+    let o = cstk(&[
+        "select",
+        "--data",
+        "data/diabetes.csv",
+        "--target",
+        "target",
+        "--method",
+        "stability",
+        "--resamples",
+        "40",
+        "--seed",
+        "3",
+        "--threshold",
+        "0.9",
+        "--max-false-positives",
+        "2",
+        "--out",
+        s(&out3),
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let b = read_json(&out3);
+    assert!(b["expected_false_positives_bound"].as_f64().unwrap() <= 2.0);
+    assert!(b["region_alphas"].as_u64().unwrap() < j["region_alphas"].as_u64().unwrap());
+    assert!(b["n_selected"].as_u64().unwrap() <= j["n_selected"].as_u64().unwrap());
 }
 
 #[test]
@@ -407,6 +432,18 @@ fn bad_csvs_and_flags_fail_with_line_numbers_and_leave_nothing() {
     assert_fails(&l1("lasso-cv", "0.5"), &["--l1-ratio is for"]);
     assert_fails(&l1("stability", "0.5,1"), &["single value"]);
     assert_fails(&l1("enet-cv", "0.5,1.5"), &["--l1-ratio 1.5"]);
+    let mfp = run(
+        &ok,
+        &[
+            "--target",
+            "y",
+            "--method",
+            "stability",
+            "--max-false-positives",
+            "0",
+        ],
+    );
+    assert_fails(&mfp, &["--max-false-positives 0"]);
     assert!(!out.exists(), "no output directory after failures");
     // A failure inside an existing output directory leaves it as it was.
     std::fs::create_dir_all(&out).unwrap();

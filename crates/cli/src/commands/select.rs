@@ -94,6 +94,9 @@ pub struct SelectArgs {
     /// Stability: selection probability needed
     #[arg(long, default_value_t = 0.6, allow_negative_numbers = true)]
     pub threshold: f64,
+    /// Stability: restrict the α region so that Meinshausen–Bühlmann's bound on the expected number of falsely selected features is at most this (default: the whole grid; the bound is reported either way)
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_false_positives: Option<f64>,
     /// Stability: number of random half-samples
     #[arg(long, default_value_t = 100)]
     pub resamples: usize,
@@ -273,6 +276,11 @@ fn check_args(args: &SelectArgs) -> Result<()> {
             "--threshold {}: expected a number in (0.5, 1]",
             args.threshold
         );
+    }
+    if let Some(v) = args.max_false_positives
+        && !(v.is_finite() && v > 0.0)
+    {
+        bail!("--max-false-positives {v}: expected a finite number > 0");
     }
     if args.resamples == 0 {
         bail!("--resamples 0: expected at least 1");
@@ -470,6 +478,7 @@ fn select(args: &SelectArgs, inp: &Inputs) -> Result<(SelectionReport, Value)> {
                 .eps(args.eps.unwrap_or(1e-2))
                 .alphas(alpha.map(|a| vec![a]))
                 .threshold(args.threshold)
+                .max_false_positives(args.max_false_positives)
                 .l1_ratio(args.l1_ratio.first().copied().unwrap_or(1.0))
                 .standardize(standardize)
                 .tol(tol)
@@ -591,6 +600,11 @@ pub fn run(args: SelectArgs) -> Result<()> {
             &rows,
             &report.names,
             report.alpha,
+            if report.method == Method::Stability {
+                "selection probability"
+            } else {
+                "coefficient"
+            },
             &title,
         )?;
         written.push("path.png");
