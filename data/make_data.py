@@ -34,3 +34,15 @@ with open("data/diabetes.csv", "w") as f:
     f.write(",".join(names) + "\n")
     for row, t in zip(d.data, d.target):
         f.write(",".join(f"{v:g}" for v in row) + f",{t:g}\n")
+
+# digits.csv -- the 8x8 handwritten digits as scikit-learn ships them (load_digits): 1,797
+# images of 64 pixels with values 0..16 (row-major, p0 = top-left) and the digit 0..9.
+# Source: UCI Machine Learning Repository, "Optical Recognition of Handwritten Digits"
+# (E. Alpaydin, C. Kaynak, 1998), licensed CC BY 4.0.
+from sklearn.datasets import load_digits
+
+g = load_digits()
+with open("data/digits.csv", "w") as f:
+    f.write(",".join([f"p{i}" for i in range(64)] + ["digit"]) + "\n")
+    for row, t in zip(g.data, g.target):
+        f.write(",".join(str(int(v)) for v in row) + f",{int(t)}\n")

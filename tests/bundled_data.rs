@@ -34,3 +34,22 @@ fn poisson2d_matrix_is_what_data_readme_says() {
         est.norm
     );
 }
+
+#[test]
+fn digits_csv_is_what_data_readme_says() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/digits.csv");
+    let mut t = cstk::linop::io::csv::read_csv(&path).unwrap();
+    assert_eq!((t.nrows(), t.ncols()), (1797, 65));
+    assert_eq!(t.names()[0], "p0");
+    let y = t.take_column("digit").unwrap();
+    let mut counts = [0usize; 10];
+    for v in &y {
+        assert!(v.fract() == 0.0 && (0.0..10.0).contains(v));
+        counts[*v as usize] += 1;
+    }
+    // scikit-learn's load_digits: np.bincount(target)
+    assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
+    let x = t.values();
+    assert!(x.iter().all(|v| v.fract() == 0.0 && (0.0..=16.0).contains(v)));
+    assert_eq!(x.iter().sum::<f64>(), 561_718.0); // g.data.sum()
+}

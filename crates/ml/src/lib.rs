@@ -27,6 +27,7 @@ pub mod cv;
 pub mod data;
 pub mod folds;
 pub mod logistic;
+pub mod mlp;
 pub mod report;
 pub mod scale;
 pub mod stability;
