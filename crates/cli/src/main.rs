@@ -56,6 +56,12 @@ enum Command {
     /// logistic regression, or stability selection. Writes selected.json (selected features
     /// with names and coefficients, CV curve), coef.npy, path.png and cv.png into --out.
     Select(Box<commands::select::SelectArgs>),
+    /// The lottery-ticket experiment (Frankle & Carbin) on the bundled 8×8 digits: train an
+    /// MLP, prune 20% of the remaining weights per round by magnitude, retrain from the
+    /// original initialisation (rewind) and from a random one with the same mask; prints a
+    /// table of test accuracy and ReLU activation sparsity vs remaining weights and writes
+    /// lottery.json and lottery.png into --out.
+    Lottery(commands::lottery::LotteryArgs),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +88,7 @@ fn main() -> ExitCode {
         Command::Phantom(args) => commands::phantom::run(args),
         Command::Recon(args) => commands::recon::run(*args),
         Command::Select(args) => commands::select::run(*args),
+        Command::Lottery(args) => commands::lottery::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

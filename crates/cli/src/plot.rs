@@ -1264,6 +1264,60 @@ pub fn write_cv_curve_png(
     save_rgb_png(path, &img)
 }
 
+/// Writes an 800×500 RGB PNG of lines through `(x, y)` points with dots, one per
+/// `(label, x, y)` series (colours in order), e.g. accuracy against the share of weights
+/// left. With `x_log` the x axis is logarithmic (fitted to the data; non-positive x are
+/// skipped); with `x_reversed` larger x is on the left. NaN points break a line; the legend
+/// goes to the inside corner that covers the fewest drawn pixels.
+///
+/// # Errors
+/// When a series has `x` and `y` of different lengths, or the file cannot be written (then
+/// no file is left behind).
+#[allow(clippy::too_many_arguments)]
+pub fn write_xy_png(
+    path: &Path,
+    series: &[(&str, &[f64], &[f64])],
+    x_log: bool,
+    x_reversed: bool,
+    x_label: &str,
+    y_label: &str,
+    title: &str,
+) -> anyhow::Result<()> {
+    let x_scale = if x_log {
+        Scale::LogTight
+    } else {
+        Scale::Linear
+    };
+    let mut chart = Chart::new(title, x_label, x_scale, Scale::Linear);
+    chart.y_label = y_label;
+    chart.x_reversed = x_reversed;
+    chart.legend_pos = LegendPos::Auto;
+    for (k, (label, x, y)) in series.iter().enumerate() {
+        if x.len() != y.len() {
+            anyhow::bail!(
+                "series {label:?}: {} x values but {} y values",
+                x.len(),
+                y.len()
+            );
+        }
+        let colour = TAB10[k % TAB10.len()];
+        chart.curves.push(Curve {
+            x: Some(x),
+            y,
+            colour,
+            dots: true,
+        });
+        chart.legend.push(LegendEntry {
+            label: (*label).to_string(),
+            colour,
+            sample: Sample::LineDots,
+        });
+    }
+    let mut img = RgbImage::from_pixel(PLOT_W, PLOT_H, Rgb(WHITE));
+    render_chart(&mut img, 0, 0, i64::from(PLOT_W), i64::from(PLOT_H), &chart);
+    save_rgb_png(path, &img)
+}
+
 // ---------------------------------------------------------------------------------------
 // Montages
 
@@ -1774,6 +1828,28 @@ mod tests {
         let top_bar = mean[0] + se[0];
         assert!(f.y_axis.hi >= top_bar);
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn xy_plot_draws_each_series_and_rejects_ragged_ones() {
+        let dir = std::env::temp_dir().join(format!("cstk-xy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("xy.png");
+        let x = [1.0, 0.8, 0.64, 0.5, 0.4];
+        let (a, b) = ([0.9, 0.91, 0.92, 0.9, 0.88], [0.9, 0.85, 0.8, 0.7, 0.5]);
+        let series: [(&str, &[f64], &[f64]); 2] = [("rewind", &x, &a), ("reinit", &x, &b)];
+        write_xy_png(&p, &series, true, true, "weights left", "accuracy", "t").unwrap();
+        let img = image::open(&p).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (PLOT_W, PLOT_H));
+        for colour in [TAB10[0], TAB10[1]] {
+            assert!(img.pixels().any(|px| px.0 == colour), "{colour:?} missing");
+        }
+        let ragged: [(&str, &[f64], &[f64]); 1] = [("r", &x, &a[..3])];
+        let q = dir.join("ragged.png");
+        assert!(write_xy_png(&q, &ragged, false, false, "x", "y", "t").is_err());
+        assert!(!q.exists());
+        let empty: [(&str, &[f64], &[f64]); 0] = [];
+        write_xy_png(&dir.join("empty.png"), &empty, true, false, "x", "y", "t").unwrap();
     }
 
     #[test]

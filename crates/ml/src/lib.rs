@@ -8,6 +8,10 @@
 //! ([`Standardizer`]), dense or sparse (CSR/CSC) features ([`Features`]), and one report
 //! type for all of them ([`SelectionReport`]).
 //!
+//! Pruning masks for network weights, after PyTorch's `torch.nn.utils.prune` ([`prune`]):
+//! magnitude (per tensor and global), random, L_n-structured and N:M semi-structured
+//! pruning, with gradual and iterative sparsity schedules.
+//!
 //! ```
 //! use cstk_ml::{ElasticNetCv, Features, SelectionReport};
 //! use nalgebra::DMatrix;
@@ -27,7 +31,9 @@ pub mod cv;
 pub mod data;
 pub mod folds;
 pub mod logistic;
+pub mod lottery;
 pub mod mlp;
+pub mod prune;
 pub mod report;
 pub mod scale;
 pub mod stability;

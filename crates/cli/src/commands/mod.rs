@@ -3,6 +3,7 @@
 pub mod convert;
 pub mod dwt;
 pub mod info;
+pub mod lottery;
 pub mod mask;
 pub mod phantom;
 pub mod recon;
