@@ -50,6 +50,9 @@ fn digits_csv_is_what_data_readme_says() {
     // scikit-learn's load_digits: np.bincount(target)
     assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
     let x = t.values();
-    assert!(x.iter().all(|v| v.fract() == 0.0 && (0.0..=16.0).contains(v)));
+    assert!(
+        x.iter()
+            .all(|v| v.fract() == 0.0 && (0.0..=16.0).contains(v))
+    );
     assert_eq!(x.iter().sum::<f64>(), 561_718.0); // g.data.sum()
 }
