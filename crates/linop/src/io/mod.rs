@@ -1,6 +1,7 @@
 //! Array, matrix and image file I/O: NumPy `.npy` ([`npy`]), BART `.cfl`/`.hdr` ([`cfl`]),
-//! Matrix Market `.mtx` ([`mtx`]), grayscale PNG, JPEG and TIFF images ([`png`]) and
-//! numeric CSV tables with a header row ([`csv`]).
+//! Matrix Market `.mtx` ([`mtx`]), grayscale PNG, JPEG and TIFF images ([`png`]),
+//! numeric CSV tables with a header row ([`csv`]) and model weights in `.safetensors`
+//! (F16, BF16, F32, F64, written back in their own dtype; [`safetensors`]).
 //!
 //! Every writer goes through [`atomic_write`], so a failure never leaves a half-written file.
 
@@ -9,6 +10,7 @@ pub mod csv;
 pub mod mtx;
 pub mod npy;
 pub mod png;
+pub mod safetensors;
 
 use crate::{Error, Result};
 use std::io::{BufWriter, Write};
