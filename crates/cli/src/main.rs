@@ -62,6 +62,12 @@ enum Command {
     /// table of test accuracy and ReLU activation sparsity vs remaining weights and writes
     /// lottery.json and lottery.png into --out.
     Lottery(commands::lottery::LotteryArgs),
+    /// Prune model weights (.safetensors with F16/BF16/F32/F64 tensors, or .npy) by
+    /// magnitude (per tensor or global), at random, by whole slices (structured) or N:M
+    /// (2:4), as torch.nn.utils.prune does; writes them back in their own dtypes and prints a
+    /// per-tensor table: shape, sparsity, bytes dense/CSR/BSR 2×2/4×4, time of W·x dense vs
+    /// CSR.
+    Prune(commands::prune::PruneArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +95,7 @@ fn main() -> ExitCode {
         Command::Recon(args) => commands::recon::run(*args),
         Command::Select(args) => commands::select::run(*args),
         Command::Lottery(args) => commands::lottery::run(args),
+        Command::Prune(args) => commands::prune::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

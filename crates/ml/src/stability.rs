@@ -43,7 +43,7 @@ const STABILITY: Domain = Domain::new(*b"stabsel\0");
 /// | `eps` | 1e-2 | `α_min / α_max` of the grid | (0, 1] |
 /// | `alphas` | `None` | explicit grid | finite, > 0 |
 /// | `threshold` | 0.6 | selection probability needed | (0.5, 1] |
-/// | `max_false_positives` | `None` | bound E[V] to restrict Λ | > 0 |
+/// | `max_false_positives` | `None` | bound `E[V]` to restrict Λ | > 0 |
 /// | `l1_ratio` | 1.0 | ρ of the ElasticNet (1 = LASSO) | (0, 1] |
 /// | `fit_intercept` | true | fit an intercept | |
 /// | `standardize` | true | standardize features first (penalties compare across features) | |

@@ -12,6 +12,7 @@
 //! | [`random_unstructured`] | `prune.random_unstructured(m, name, amount)` | uniformly random entries (seeded) |
 //! | [`ln_structured`] | `prune.ln_structured(m, name, amount, n, dim)` | whole slices along `dim` of smallest L_n norm |
 //! | [`nm_semi_structured`] | (2:4 sparsity, `to_sparse_semi_structured`) | all but the N largest of every M consecutive inputs |
+//! | [`LayerPruner`] ([`reconstruct`]) | (Wanda, SparseGPT; OMP and LASSO via `cstk_solvers`) | per row of a linear layer, the weights whose loss changes its output on calibration inputs least; the solver methods refit the rest |
 //!
 //! **How many.** A fractional `amount` prunes exactly `round(amount · size)` entries (or
 //! slices), rounding as Python's `round` does — halves to even — which is what
@@ -44,13 +45,17 @@
 
 mod mask;
 mod nm;
+pub mod reconstruct;
 mod schedule;
+mod storage;
 mod structured;
 mod unstructured;
 
 pub use mask::{Mask, sparsity};
 pub use nm::{nm_semi_structured, satisfies_nm};
+pub use reconstruct::{LayerPruner, Pruned, Reconstruction, Target, relative_output_error};
 pub use schedule::{GradualSchedule, GradualTargets, IterativeSchedule};
+pub use storage::{Storage, spmv_seconds, storage};
 pub use structured::ln_structured;
 pub use unstructured::{
     global_l1_unstructured, l1_unstructured, l1_unstructured_remaining, random_unstructured,
