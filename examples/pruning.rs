@@ -1,6 +1,7 @@
 //! Weight pruning as a library: magnitude, global, structured and 2:4 masks on a layer's
-//! weights (PyTorch layout `[out, in]`), the gradual and iterative schedules, and a short
-//! lottery-ticket run on the bundled 8×8 digits.
+//! weights (PyTorch layout `[out, in]`), the gradual and iterative schedules, layer-wise
+//! reconstruction from calibration inputs (magnitude, Wanda, SparseGPT, OMP, LASSO) and a
+//! short lottery-ticket run on the bundled 8×8 digits.
 //!
 //! Run: `cargo run --release --example pruning`
 
@@ -10,8 +11,9 @@ use cstk::ml::Error;
 use cstk::ml::lottery::Lottery;
 use cstk::ml::mlp::Train;
 use cstk::ml::prune::{
-    GradualSchedule, IterativeSchedule, global_l1_unstructured, l1_unstructured, ln_structured,
-    nm_semi_structured, satisfies_nm,
+    GradualSchedule, IterativeSchedule, LayerPruner, Reconstruction, Target,
+    global_l1_unstructured, l1_unstructured, ln_structured, nm_semi_structured,
+    relative_output_error, satisfies_nm,
 };
 use std::path::Path;
 
@@ -63,6 +65,27 @@ fn main() -> Result<(), Error> {
         "iterative 20%/round: {} rounds to 95% sparsity",
         imp.rounds_to(0.95)?
     );
+
+    // Layer-wise reconstruction: calibration inputs X (512 × 128) with correlated columns
+    // (rank 16 plus noise); each method prunes every output row of w1 to 50%.
+    let z = DenseEnsemble::Gaussian.matrix::<f64>(512, 16, 3)?;
+    let a = DenseEnsemble::Gaussian.matrix::<f64>(16, 128, 4)?;
+    let e = DenseEnsemble::Gaussian.matrix::<f64>(512, 128, 5)?;
+    let xm = &z * &a + e * 0.05;
+    let x: Vec<f64> = (0..512)
+        .flat_map(|i| xm.row(i).iter().copied().collect::<Vec<_>>())
+        .collect();
+    for method in [
+        Reconstruction::Magnitude,
+        Reconstruction::Wanda,
+        Reconstruction::SparseGpt,
+        Reconstruction::Omp,
+        Reconstruction::Lasso,
+    ] {
+        let p = LayerPruner::new(method, Target::Sparsity(0.5)).prune(&w1, &s1, &x, &[512, 128])?;
+        let err = relative_output_error(&w1, &p.weight, &s1, &x, &[512, 128])?;
+        println!("{method:?} at 50%: relative output error {err:.4}");
+    }
 
     // The lottery ticket, three rounds, on the digits (every fifth image for testing).
     let mut t = read_csv(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/digits.csv"))?;
