@@ -1,26 +1,11 @@
 //! The lottery-ticket experiment on the bundled digits: shape of the schedule, accuracies
 //! far above chance, determinism, and errors.
 
+mod common;
+
+use common::digits;
 use cstk_ml::lottery::Lottery;
 use cstk_ml::mlp::Train;
-use std::path::Path;
-
-type Split = (Vec<f32>, Vec<usize>);
-
-/// data/digits.csv, pixels / 16, every fifth sample a test sample.
-fn digits() -> (Split, Split) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/digits.csv");
-    let mut t = cstk_linop::io::csv::read_csv(&path).unwrap();
-    let y = t.take_column("digit").unwrap();
-    let x = t.to_dmatrix();
-    let (mut train, mut test) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
-    for (i, label) in y.iter().enumerate() {
-        let part = if i % 5 == 4 { &mut test } else { &mut train };
-        part.0.extend(x.row(i).iter().map(|&v| (v / 16.0) as f32));
-        part.1.push(*label as usize);
-    }
-    (train, test)
-}
 
 #[test]
 fn rounds_prune_twenty_percent_and_stay_far_above_chance() {

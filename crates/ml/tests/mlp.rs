@@ -1,26 +1,10 @@
 //! The MLP trainer: gradients against finite differences, masks that stay zero, seeded
 //! determinism, and a real dataset (the bundled 8×8 digits) learned well above chance.
 
+mod common;
+
+use common::digits;
 use cstk_ml::mlp::{Mlp, Optimizer, Train};
-use std::path::Path;
-
-/// Samples (row-major, pixels in [0, 1]) and labels.
-type Split = (Vec<f32>, Vec<usize>);
-
-/// data/digits.csv split 80/20 by index (every fifth sample is a test sample).
-fn digits() -> (Split, Split) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/digits.csv");
-    let mut t = cstk_linop::io::csv::read_csv(&path).unwrap();
-    let y = t.take_column("digit").unwrap();
-    let x = t.to_dmatrix();
-    let (mut train, mut test) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
-    for (i, label) in y.iter().enumerate() {
-        let part = if i % 5 == 4 { &mut test } else { &mut train };
-        part.0.extend(x.row(i).iter().map(|&v| (v / 16.0) as f32));
-        part.1.push(*label as usize);
-    }
-    (train, test)
-}
 
 #[test]
 fn gradient_matches_finite_differences() {

@@ -37,3 +37,21 @@ pub fn index_sets(v: &Value) -> Vec<Vec<usize>> {
         })
         .collect()
 }
+
+/// Samples (row-major, pixels scaled to [0, 1]) and labels.
+pub type Split = (Vec<f32>, Vec<usize>);
+
+/// The bundled data/digits.csv split 80/20 by index (every fifth sample is a test sample).
+pub fn digits() -> (Split, Split) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/digits.csv");
+    let mut t = cstk_linop::io::csv::read_csv(&path).unwrap();
+    let y = t.take_column("digit").unwrap();
+    let x = t.to_dmatrix();
+    let (mut train, mut test) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+    for (i, label) in y.iter().enumerate() {
+        let part = if i % 5 == 4 { &mut test } else { &mut train };
+        part.0.extend(x.row(i).iter().map(|&v| (v / 16.0) as f32));
+        part.1.push(*label as usize);
+    }
+    (train, test)
+}
