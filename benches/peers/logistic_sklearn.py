@@ -45,6 +45,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from lasso_sklearn import problem, timeit  # noqa: E402  (the lasso bench's problem and timer)
+
 DENSE_C, BC_C = 0.5, 0.1
 SAGA_MAX_ITER = 500
 
@@ -61,16 +64,6 @@ def objective(m, X, y, C, liblinear):
     loss = np.logaddexp(0.0, -(2.0 * y - 1.0) * z).sum()
     pen = np.abs(w).sum() + (abs(b) / m.intercept_scaling if liblinear else 0.0)
     return C * loss + pen
-
-
-def timeit(f, reps):
-    ts, out = [], None
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        out = f()
-        ts.append(time.perf_counter() - t0)
-    ts.sort()
-    return 1e3 * ts[0], 1e3 * ts[len(ts) // 2], out
 
 
 def run(name, X, y, C, reps, saga_max_iter):
@@ -99,9 +92,6 @@ def main():
         X = np.load(f"{out}/lasso_X.npy")
         y_lasso = np.load(f"{out}/lasso_y.npy")
     else:
-        sys.path.insert(0, __file__.rsplit("/", 1)[0])
-        from lasso_sklearn import problem
-
         X, y_lasso = problem(0)
     y = labels_from_lasso_y(y_lasso)
 

@@ -2,6 +2,9 @@
 //! byte-exact comparison of our writer with `numpy.save`, round trips, error messages,
 //! and a seeded fuzz loop over malformed input.
 
+mod common;
+
+use common::format_reason;
 use cstk_linop::io::npy::{
     NpyArray, NpyDtype, NpyOrder, read_npy, read_npy_from, read_npy_header, read_npy_header_from,
     read_npy_matrix, read_npy_vector, write_npy, write_npy_matrix, write_npy_to, write_npy_vector,
@@ -37,17 +40,6 @@ fn grid(rows: usize, cols: usize, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
         .flat_map(|i| (0..cols).map(move |j| (i, j)))
         .map(|(i, j)| f(i as f64, j as f64))
         .collect()
-}
-
-/// The reason of an `Error::Format`, or a panic naming what came instead.
-fn format_reason<T: std::fmt::Debug>(r: cstk_linop::Result<T>) -> String {
-    match r {
-        Err(Error::Format { reason, line, .. }) => {
-            assert_eq!(line, None);
-            reason
-        }
-        other => panic!("expected Error::Format, got {other:?}"),
-    }
 }
 
 /// A version-1.0 file with the given header text (padded like NumPy's) and raw data.

@@ -2,6 +2,9 @@
 //! (tests/data/weights.safetensors, made by make_weights.py), bit-exact round trips for every
 //! dtype and rank, rounding to F16/BF16/F32, corrupt files, atomic writes, `.npy` tensors.
 
+mod common;
+
+use common::format_reason;
 use cstk_linop::Error;
 use cstk_linop::io::npy::{NpyOrder, write_npy};
 use cstk_linop::io::safetensors::{
@@ -28,17 +31,6 @@ fn scratch(test: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// The reason of an `Error::Format`, or a panic naming what came instead.
-fn format_reason<T: std::fmt::Debug>(r: cstk_linop::Result<T>) -> String {
-    match r {
-        Err(Error::Format { reason, line, .. }) => {
-            assert_eq!(line, None);
-            reason
-        }
-        other => panic!("expected Error::Format, got {other:?}"),
-    }
 }
 
 /// A `.safetensors` file with the given header text (padded to 8 bytes) and raw data.

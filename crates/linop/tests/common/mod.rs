@@ -1,5 +1,7 @@
 //! Helpers shared by the linop integration tests.
 
+#![allow(dead_code)] // each test binary uses its own subset
+
 use cstk_linop::testing::random_vec;
 use cstk_linop::{LinOp, Scalar};
 
@@ -24,4 +26,16 @@ pub fn allocations<T: Scalar, L: LinOp<T>>(op: &L, pool: &rayon::ThreadPool) -> 
         })
     })
     .count_total
+}
+
+/// The reason of an `Error::Format` without a line number, or a panic naming what came
+/// instead (the file-format tests).
+pub fn format_reason<T: std::fmt::Debug>(r: cstk_linop::Result<T>) -> String {
+    match r {
+        Err(cstk_linop::Error::Format { reason, line, .. }) => {
+            assert_eq!(line, None);
+            reason
+        }
+        other => panic!("expected Error::Format, got {other:?}"),
+    }
 }
