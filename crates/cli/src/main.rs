@@ -68,6 +68,14 @@ enum Command {
     /// per-tensor table: shape, sparsity, bytes dense/CSR/BSR 2×2/4×4, time of W·x dense vs
     /// CSR.
     Prune(commands::prune::PruneArgs),
+    /// Donoho–Tanner phase-transition experiment: success rate of a solver (admm-bp, omp,
+    /// iht, cosamp, cd, fista) over a grid of undersampling δ = m/n and sparsity ρ = k/m,
+    /// trials in parallel, every trial seeded from (seed, n, m, k, trial) so results are
+    /// bit-identical on rerun. Appends each finished cell to DIR/results.jsonl (rerun to
+    /// resume), writes phase.csv, timing.csv and phase.png (heat map, empirical 50%
+    /// transition and the l1 weak threshold ρ_W(δ)). --shard I/N runs a part; `cstk phase
+    /// merge` combines parts.
+    Phase(Box<commands::phase::PhaseArgs>),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +104,7 @@ fn main() -> ExitCode {
         Command::Select(args) => commands::select::run(*args),
         Command::Lottery(args) => commands::lottery::run(args),
         Command::Prune(args) => commands::prune::run(args),
+        Command::Phase(args) => commands::phase::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

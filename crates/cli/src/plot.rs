@@ -368,6 +368,8 @@ enum Sample {
     LineDots,
     Dashed,
     ErrorBar,
+    /// A filled square (a colour of a heat map).
+    Swatch,
 }
 
 struct LegendEntry {
@@ -388,6 +390,15 @@ enum LegendPos {
     Outside,
 }
 
+/// A heat map drawn under the curves: cell `(i, j)` spans `x_edges[i]..x_edges[i + 1]`
+/// and `y_edges[j]..y_edges[j + 1]` and is coloured by `values[i][j]` in `[0, 1]`
+/// ([`viridis`]); NaN cells are light gray.
+struct Heat<'a> {
+    x_edges: Vec<f64>,
+    y_edges: Vec<f64>,
+    values: &'a [Vec<f64>],
+}
+
 /// Everything one chart draws.
 struct Chart<'a> {
     title: &'a str,
@@ -405,6 +416,7 @@ struct Chart<'a> {
     zero_line: bool,
     legend: Vec<LegendEntry>,
     legend_pos: LegendPos,
+    heat: Option<Heat<'a>>,
 }
 
 impl Chart<'_> {
@@ -442,6 +454,7 @@ impl<'a> Chart<'a> {
             zero_line: false,
             legend: Vec::new(),
             legend_pos: LegendPos::TopRight,
+            heat: None,
         }
     }
 }
@@ -611,6 +624,15 @@ fn render_chart(img: &mut RgbImage, ox: i64, oy: i64, w: i64, h: i64, chart: &Ch
     for m in chart.markers.iter().filter(|m| valid_on(xs, m.x)) {
         widen(&mut x_range, m.x);
     }
+    if let Some(h) = &chart.heat {
+        for &x in h.x_edges.iter().filter(|x| valid_on(xs, **x)) {
+            widen(&mut x_range, x);
+        }
+        for &y in h.y_edges.iter().filter(|y| valid_on(ys, **y)) {
+            widen(&mut y_range, y);
+            has_data = true;
+        }
+    }
     let x_axis = make_axis(x_range, xs);
     let y_axis = make_axis(y_range, ys);
 
@@ -693,6 +715,33 @@ fn render_chart(img: &mut RgbImage, ox: i64, oy: i64, w: i64, h: i64, chart: &Ch
     if chart.zero_line && !ys.is_log() && f.y_axis.lo < 0.0 && f.y_axis.hi > 0.0 {
         let py = f.py(0.0).round() as i64;
         fill_clipped(img, clip, left, py, right, py + 1, ZERO_LINE);
+    }
+
+    // The heat map, under everything else.
+    if let Some(h) = &chart.heat {
+        for (i, row) in h
+            .values
+            .iter()
+            .enumerate()
+            .take(h.x_edges.len().saturating_sub(1))
+        {
+            for (j, &v) in row
+                .iter()
+                .enumerate()
+                .take(h.y_edges.len().saturating_sub(1))
+            {
+                let (xa, xb) = (
+                    f.px(h.x_edges[i]).round() as i64,
+                    f.px(h.x_edges[i + 1]).round() as i64,
+                );
+                let (ya, yb) = (
+                    f.py(h.y_edges[j + 1]).round() as i64,
+                    f.py(h.y_edges[j]).round() as i64,
+                );
+                let c = if v.is_nan() { MISSING } else { viridis(v) };
+                fill_clipped(img, clip, xa.min(xb), ya.min(yb), xa.max(xb), ya.max(yb), c);
+            }
+        }
     }
 
     // Error bars, under the curves.
@@ -817,6 +866,9 @@ fn render_chart(img: &mut RgbImage, ox: i64, oy: i64, w: i64, h: i64, chart: &Ch
                     for x in [bx0 + 8, bx0 + 16, bx0 + 24] {
                         fill_rect(img, x, cy - 1, x + 5, cy + 1, e.colour);
                     }
+                }
+                Sample::Swatch => {
+                    fill_rect(img, bx0 + 12, ry - 1, bx0 + 26, ry + th + 1, e.colour);
                 }
                 Sample::ErrorBar => {
                     fill_rect(img, bx0 + 19, ry - 1, bx0 + 20, ry + th + 1, e.colour);
@@ -1317,6 +1369,142 @@ pub fn write_xy_png(
     render_chart(&mut img, 0, 0, i64::from(PLOT_W), i64::from(PLOT_H), &chart);
     save_rgb_png(path, &img)
 }
+
+// ---------------------------------------------------------------------------------------
+// Phase diagrams
+
+/// Colour of heat-map cells without a value.
+const MISSING: [u8; 3] = [215, 215, 215];
+
+/// The viridis colour map at `t` in `[0, 1]` (clamped), interpolated between five of its
+/// published anchor colours.
+fn viridis(t: f64) -> [u8; 3] {
+    const ANCHORS: [[f64; 3]; 5] = [
+        [68.0, 1.0, 84.0],
+        [59.0, 82.0, 139.0],
+        [33.0, 145.0, 140.0],
+        [94.0, 201.0, 98.0],
+        [253.0, 231.0, 37.0],
+    ];
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) } * 4.0;
+    let i = (t.floor() as usize).min(3);
+    let f = t - i as f64;
+    let mix = |k: usize| (ANCHORS[i][k] + f * (ANCHORS[i + 1][k] - ANCHORS[i][k])).round() as u8;
+    [mix(0), mix(1), mix(2)]
+}
+
+/// Cell edges around increasing centres: midpoints between neighbours, and half a
+/// neighbour spacing beyond the ends (±`lone` for a single centre).
+fn cell_edges(centres: &[f64], lone: f64) -> Vec<f64> {
+    match centres {
+        [] => Vec::new(),
+        [c] => vec![c - lone, c + lone],
+        _ => {
+            let n = centres.len();
+            let mut e = Vec::with_capacity(n + 1);
+            e.push(centres[0] - (centres[1] - centres[0]) / 2.0);
+            e.extend(centres.windows(2).map(|w| (w[0] + w[1]) / 2.0));
+            e.push(centres[n - 1] + (centres[n - 1] - centres[n - 2]) / 2.0);
+            e
+        }
+    }
+}
+
+fn clamp01(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter().map(|e| e.clamp(0.0, 1.0)).collect()
+}
+
+/// One curve of a phase diagram: legend text and points (NaN y breaks the line).
+pub struct PhaseCurve<'a> {
+    /// Legend text.
+    pub label: &'a str,
+    /// x values (δ).
+    pub x: &'a [f64],
+    /// y values (ρ).
+    pub y: &'a [f64],
+    /// Dots at the points.
+    pub dots: bool,
+}
+
+/// Writes a phase diagram: the success fraction `fractions[i][j]` of the cell
+/// (`deltas[i]`, `rhos[j]`) as a viridis heat map (NaN: not run), the `curves` over it
+/// (the first black, the second red, …), and a legend outside the plot with the curves
+/// and the colour scale.
+pub fn write_phase_png(
+    path: &Path,
+    deltas: &[f64],
+    rhos: &[f64],
+    fractions: &[Vec<f64>],
+    curves: &[PhaseCurve<'_>],
+    title: &str,
+) -> anyhow::Result<()> {
+    if fractions.len() != deltas.len() || fractions.iter().any(|r| r.len() != rhos.len()) {
+        bail!(
+            "phase diagram: the success table is not {} x {}",
+            deltas.len(),
+            rhos.len()
+        );
+    }
+    const CURVE_COLOURS: [[u8; 3]; 3] = [BLACK, [214, 39, 40], [255, 127, 14]];
+    let mut chart = Chart::new(title, "delta = m/n", Scale::Linear, Scale::Linear);
+    chart.y_label = "rho = k/m";
+    chart.legend_pos = LegendPos::Outside;
+    chart.heat = Some(Heat {
+        // the unit square holds every δ and ρ: cells at 1 are cut in half
+        x_edges: clamp01(cell_edges(deltas, 0.025)),
+        y_edges: clamp01(cell_edges(rhos, 0.025)),
+        values: fractions,
+    });
+    for (k, c) in curves.iter().enumerate() {
+        if c.x.len() != c.y.len() {
+            bail!(
+                "curve {:?}: {} x values but {} y values",
+                c.label,
+                c.x.len(),
+                c.y.len()
+            );
+        }
+        let colour = CURVE_COLOURS[k % CURVE_COLOURS.len()];
+        chart.curves.push(Curve {
+            x: Some(c.x),
+            y: c.y,
+            colour,
+            dots: c.dots,
+        });
+        chart.legend.push(LegendEntry {
+            label: c.label.to_string(),
+            colour,
+            sample: if c.dots {
+                Sample::LineDots
+            } else {
+                Sample::Line
+            },
+        });
+    }
+    for pct in [100, 75, 50, 25, 0] {
+        chart.legend.push(LegendEntry {
+            label: format!("{pct}% success"),
+            colour: viridis(f64::from(pct) / 100.0),
+            sample: Sample::Swatch,
+        });
+    }
+    if fractions.iter().flatten().any(|v| v.is_nan()) {
+        chart.legend.push(LegendEntry {
+            label: "not run".into(),
+            colour: MISSING,
+            sample: Sample::Swatch,
+        });
+    }
+    let (w, h) = (PHASE_W, PHASE_H);
+    let mut img = RgbImage::from_pixel(w, h, Rgb(WHITE));
+    render_chart(&mut img, 0, 0, i64::from(w), i64::from(h), &chart);
+    save_rgb_png(path, &img)
+}
+
+/// Size of a phase diagram in pixels.
+pub const PHASE_W: u32 = 900;
+/// Height of a phase diagram in pixels.
+pub const PHASE_H: u32 = 620;
 
 // ---------------------------------------------------------------------------------------
 // Montages
@@ -1969,6 +2157,57 @@ mod tests {
         assert!(write_montage_png(&p3, &[panel]).is_err());
         assert!(!missing.exists());
         assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn viridis_hits_its_anchors_and_clamps() {
+        assert_eq!(viridis(0.0), [68, 1, 84]);
+        assert_eq!(viridis(0.5), [33, 145, 140]);
+        assert_eq!(viridis(1.0), [253, 231, 37]);
+        assert_eq!(viridis(-1.0), viridis(0.0));
+        assert_eq!(viridis(7.0), viridis(1.0));
+        // halfway between the first two anchors
+        assert_eq!(viridis(0.125), [64, 42, 112]);
+    }
+
+    #[test]
+    fn cell_edges_are_midpoints() {
+        assert_eq!(cell_edges(&[0.5], 0.025), vec![0.475, 0.525]);
+        let e = cell_edges(&[0.1, 0.3, 0.4], 0.0);
+        let want = [0.0, 0.2, 0.35, 0.45];
+        assert!(
+            e.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-15),
+            "{e:?}"
+        );
+        assert!(cell_edges(&[], 1.0).is_empty());
+    }
+
+    #[test]
+    fn phase_diagram_colours_cells_by_success() {
+        let d = scratch("phase");
+        let path = d.join("p.png");
+        // 2 δ × 2 ρ: all success at the bottom, none at the top; one cell not run
+        let table = vec![vec![1.0, 0.0], vec![1.0, f64::NAN]];
+        let tx = [0.25, 0.75];
+        let ty = [0.5, 0.5];
+        let curves = [PhaseCurve {
+            label: "transition",
+            x: &tx,
+            y: &ty,
+            dots: true,
+        }];
+        write_phase_png(&path, &[0.25, 0.75], &[0.25, 0.75], &table, &curves, "t").unwrap();
+        let img = image::open(&path).unwrap().to_rgb8();
+        assert_eq!((img.width(), img.height()), (PHASE_W, PHASE_H));
+        let count = |c: [u8; 3]| img.pixels().filter(|p| p.0 == c).count();
+        // three big cells plus their legend swatches; the missing one is gray
+        assert!(count(viridis(1.0)) > 20_000, "{}", count(viridis(1.0)));
+        assert!(count(viridis(0.0)) > 10_000);
+        assert!(count(MISSING) > 10_000);
+        assert!(count(BLACK) > 500, "the curve and frame");
+        // a wrongly shaped table is refused
+        assert!(write_phase_png(&path, &[0.5], &[0.5], &table, &[], "t").is_err());
         std::fs::remove_dir_all(&d).unwrap();
     }
 }

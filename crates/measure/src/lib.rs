@@ -4,7 +4,8 @@
 //! (Gaussian, Rademacher, sphere, sparse, partial Fourier/DCT, SRHT and structurally random
 //! matrices), sparse and compressible signals with noise at a given SNR, MRI sampling masks,
 //! and diagnostics (mutual coherence, an empirical RIP bound, the point-spread function of a
-//! mask). The same seed gives bit-identical output on every platform and for any number of
+//! mask), and [`phase`]-transition experiments built on them (the solver is any closure).
+//! The same seed gives bit-identical output on every platform and for any number of
 //! threads; [`rng`] says how.
 //!
 //! ```
@@ -23,6 +24,7 @@ pub mod ensembles;
 pub mod mask;
 pub mod metrics;
 pub mod phantom;
+pub mod phase;
 pub mod rng;
 pub mod signals;
 

@@ -48,6 +48,7 @@
 
 use crate::solution::{Observer, Progress, Recorder, Solution, StopReason};
 use crate::solution::{check_finite, invalid, no_observer, shape_mismatch};
+use crate::vecops::eps;
 use cstk_linop::nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
 use cstk_linop::{Error, Result, Scalar};
 use num_traits::Zero;
@@ -431,15 +432,6 @@ impl<T: Scalar> Outcome<T> {
             objective: self.rsq,
             gap: f64::NAN,
         }
-    }
-}
-
-/// Machine epsilon of `T`'s real type, as `f64`.
-fn eps<T: Scalar>() -> f64 {
-    if std::mem::size_of::<T::RealField>() == 4 {
-        f64::from(f32::EPSILON)
-    } else {
-        f64::EPSILON
     }
 }
 

@@ -44,3 +44,12 @@ pub(crate) fn max_modulus<T: Scalar>(v: &[T]) -> f64 {
         .map(|x| x.to_c64().norm())
         .fold(0.0, |m, x| if x > m { x } else { m })
 }
+
+/// Machine epsilon of `T`'s real type, as `f64`.
+pub(crate) fn eps<T: Scalar>() -> f64 {
+    if std::mem::size_of::<T::RealField>() == 4 {
+        f64::from(f32::EPSILON)
+    } else {
+        f64::EPSILON
+    }
+}

@@ -6,6 +6,7 @@ pub mod info;
 pub mod lottery;
 pub mod mask;
 pub mod phantom;
+pub mod phase;
 pub mod prune;
 pub mod recon;
 pub mod recover;

@@ -270,15 +270,27 @@ fn cd<T: Scalar>(
     if T::IS_COMPLEX {
         bail!("--solver cd supports real data only; use fista for complex A or y");
     }
+    Ok(lasso_cd(dense, y, lambda, args.iters, args.tol)?)
+}
+
+/// The LASSO `½‖Ax − y‖² + λ‖x‖₁` (no intercept) by coordinate descent, as scikit-learn's
+/// `Lasso(alpha = λ/m)`, for a real `T`; objective and gap without sklearn's 1/m.
+pub(crate) fn lasso_cd<T: Scalar>(
+    dense: &cstk_linop::nalgebra::DMatrix<T>,
+    y: &[T],
+    lambda: f64,
+    max_iter: Option<usize>,
+    tol: Option<f64>,
+) -> cstk_linop::Result<Solution<T>> {
     let m = dense.nrows();
     let x64 = dense.map(|v| v.to_c64().re);
     let y64: Vec<f64> = y.iter().map(|v| v.to_c64().re).collect();
     let mut p = ElasticNet::lasso(lambda / m as f64);
     p.fit_intercept = false;
-    if let Some(i) = args.iters {
+    if let Some(i) = max_iter {
         p.max_iter = i;
     }
-    if let Some(t) = args.tol {
+    if let Some(t) = tol {
         p.tol = t;
     }
     let fit = p.fit(&x64, &y64)?;
@@ -305,7 +317,7 @@ fn finite_or_null(v: f64) -> serde_json::Value {
     }
 }
 
-fn solver_name(s: SolverName) -> &'static str {
+pub(crate) fn solver_name(s: SolverName) -> &'static str {
     match s {
         SolverName::Omp => "omp",
         SolverName::Fista => "fista",

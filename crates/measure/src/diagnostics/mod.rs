@@ -30,6 +30,7 @@ mod coherence;
 mod psf;
 mod rip;
 
+pub(crate) use coherence::materialize;
 pub use coherence::{Coherence, mutual_coherence, mutual_coherence_op, welch_bound};
 pub use psf::{Psf, psf, tpsf};
 pub use rip::{RipEstimate, RipParams, rip_lower_bound};
