@@ -187,14 +187,18 @@ fn any_thread_count_gives_the_same_table() {
     );
 }
 
-/// Starts a run of `cells` cells in the background, kills it with `signal` once `after`
+/// The experiment the kill test interrupts (36 cells of basis pursuit), without its `--out`.
+const KILLED_RUN: [&str; 12] = [
+    "phase", "--solver", "admm-bp", "--n", "100", "--grid", "6x6", "--trials", "8", "--quiet",
+    "--seed", "0",
+];
+
+/// Starts [`KILLED_RUN`] into `dir` in the background, kills it with `signal` once `after`
 /// cells are logged, and returns how many were logged at the kill.
 fn run_and_kill(dir: &Path, signal: &str, after: usize) -> usize {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cstk"))
-        .args([
-            "phase", "--solver", "admm-bp", "--n", "100", "--grid", "6x6", "--trials", "8",
-            "--quiet", "--out",
-        ])
+        .args(KILLED_RUN)
+        .arg("--out")
         .arg(dir)
         .env("RAYON_NUM_THREADS", "1")
         .current_dir(common::workspace_root())
@@ -228,23 +232,7 @@ fn run_and_kill(dir: &Path, signal: &str, after: usize) -> usize {
 #[test]
 fn killed_runs_resume_to_the_identical_result() {
     let full = scratch_dir("phase-kill-full");
-    let o = cstk_env(
-        &[
-            "phase",
-            "--solver",
-            "admm-bp",
-            "--n",
-            "100",
-            "--grid",
-            "6x6",
-            "--trials",
-            "8",
-            "--quiet",
-            "--out",
-            s(&full),
-        ],
-        &[],
-    );
+    let o = cstk(&[&KILLED_RUN[..], &["--out", s(&full)]].concat());
     ok(&o);
     let expected = read(&full.join("phase.csv"));
     for (signal, name) in [("-TERM", "term"), ("-KILL", "kill")] {
@@ -267,20 +255,7 @@ fn killed_runs_resume_to_the_identical_result() {
                 .unwrap();
             f.write_all(b"{\"cell\":35,\"delta\":1.0,\"rh").unwrap();
         }
-        let o = cstk(&[
-            "phase",
-            "--solver",
-            "admm-bp",
-            "--n",
-            "100",
-            "--grid",
-            "6x6",
-            "--trials",
-            "8",
-            "--quiet",
-            "--out",
-            s(&dir),
-        ]);
+        let o = cstk(&[&KILLED_RUN[..], &["--out", s(&dir)]].concat());
         ok(&o);
         assert!(
             stdout(&o).contains(&format!("36 of 36 cells done ({logged} resumed)")),
@@ -354,50 +329,28 @@ fn shards_merge_into_the_unsharded_run_byte_for_byte() {
 
 #[test]
 fn complex_and_nonnegative_experiments_use_their_own_threshold() {
-    let dir = scratch_dir("phase-fourier");
-    ok(&cstk(&[
-        "phase",
-        "--ensemble",
-        "partial-fourier",
-        "--amplitudes",
-        "rademacher",
-        "--n",
-        "64",
-        "--grid",
-        "2x3",
-        "--trials",
-        "3",
-        "--quiet",
-        "--out",
-        s(&dir),
-    ]));
-    let signed = scratch_dir("phase-signed");
-    ok(&cstk(&[
-        "phase",
-        "--n",
-        "64",
-        "--grid",
-        "2x3",
-        "--trials",
-        "3",
-        "--quiet",
-        "--out",
-        s(&signed),
-    ]));
-    let nonneg = scratch_dir("phase-nonneg");
-    ok(&cstk(&[
-        "phase",
-        "--nonnegative",
-        "--n",
-        "64",
-        "--grid",
-        "2x3",
-        "--trials",
-        "3",
-        "--quiet",
-        "--out",
-        s(&nonneg),
-    ]));
+    // basis pursuit on a 2 × 3 grid at n = 64, 3 trials, in each signal class
+    let run = |name: &str, extra: &[&str]| {
+        let d = scratch_dir(name);
+        let mut args = vec![
+            "phase", "--n", "64", "--grid", "2x3", "--trials", "3", "--quiet", "--out",
+        ];
+        args.push(s(&d));
+        args.extend_from_slice(extra);
+        ok(&cstk(&args));
+        d
+    };
+    let dir = run(
+        "phase-fourier",
+        &[
+            "--ensemble",
+            "partial-fourier",
+            "--amplitudes",
+            "rademacher",
+        ],
+    );
+    let signed = run("phase-signed", &[]);
+    let nonneg = run("phase-nonneg", &["--nonnegative"]);
     let theory = |d: &Path| rows(d)[0].4;
     // at δ = 0.5: complex and nonnegative thresholds lie above the signed one
     assert!(theory(&dir) > theory(&signed) + 0.02);

@@ -147,44 +147,38 @@ impl PhaseResults {
     /// ```
     pub fn phase_csv(&self) -> String {
         let theory = self.theory();
-        let mut out = String::from("delta,rho,m,k,successes,trials,mean_rel_error,rho_theory\n");
-        for r in self.cells.values() {
-            let c = &r.cell;
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{:.6e},{:.6}",
-                c.delta,
-                c.rho,
-                c.m,
-                c.k,
+        self.table("successes,trials,mean_rel_error,rho_theory", |r| {
+            format!(
+                "{},{},{:.6e},{:.6}",
                 r.successes,
                 r.trials(),
                 r.mean_rel_error(),
-                theory[c.i_delta]
-            );
-        }
-        out
+                theory[r.cell.i_delta]
+            )
+        })
     }
 
     /// `timing.csv`: `delta,rho,m,k,trials,seconds,seconds_per_trial,solver_errors` per
     /// finished cell (wall-clock, so not reproducible).
     pub fn timing_csv(&self) -> String {
-        let mut out =
-            String::from("delta,rho,m,k,trials,seconds,seconds_per_trial,solver_errors\n");
-        for r in self.cells.values() {
-            let c = &r.cell;
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{:.6},{:.6e},{}",
-                c.delta,
-                c.rho,
-                c.m,
-                c.k,
+        self.table("trials,seconds,seconds_per_trial,solver_errors", |r| {
+            format!(
+                "{},{:.6},{:.6e},{}",
                 r.trials(),
                 r.seconds,
                 r.seconds / r.trials().max(1) as f64,
                 r.solver_errors()
-            );
+            )
+        })
+    }
+
+    /// A CSV table of the finished cells in grid order: `delta,rho,m,k,` then `columns`,
+    /// filled by `rest`.
+    fn table(&self, columns: &str, rest: impl Fn(&CellResult) -> String) -> String {
+        let mut out = format!("delta,rho,m,k,{columns}\n");
+        for r in self.cells.values() {
+            let c = &r.cell;
+            let _ = writeln!(out, "{},{},{},{},{}", c.delta, c.rho, c.m, c.k, rest(r));
         }
         out
     }
