@@ -367,3 +367,41 @@ fn fast_enough_for_plots() {
     assert!(sum > 0.0);
     assert!(per_call < 5e-3, "{per_call} s per call");
 }
+
+/// Root of an increasing or decreasing `f` on `[lo, hi]` (sign change) by bisection.
+fn bisect(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
+    let f_lo = f(lo);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if (f(mid) > 0.0) == (f_lo > 0.0) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[test]
+fn agrees_with_stojnics_published_weak_threshold_equation() {
+    // M. Stojnic, "Various thresholds for ℓ1-optimization in compressed sensing",
+    // arXiv:0907.3666 (2009), the weak threshold theorem: with α = m/n and β_w = k/n,
+    //   (1 − β_w)/α · √(2/π) · exp(−t²) − √2 · t = 0,   t = erfinv((1 − α)/(1 − β_w)),
+    // a derivation independent of Donoho & Tanner's polytope angles and of the DMM
+    // formula, shown there to reproduce their weak threshold ρ_W = β_w/α. Solved here
+    // by bisection (erfinv by bisection on libm's erf).
+    let erfinv = |v: f64| bisect(|t| libm::erf(t) - v, 0.0, 10.0);
+    for delta in [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9] {
+        let f = |beta: f64| {
+            let t = erfinv((1.0 - delta) / (1.0 - beta));
+            (1.0 - beta) / delta * (2.0 / PI).sqrt() * (-t * t).exp() - 2f64.sqrt() * t
+        };
+        let beta = bisect(f, 1e-12, delta * (1.0 - 1e-12));
+        let stojnic = beta / delta;
+        let ours = rho(delta, SignalClass::Signed);
+        assert!(
+            (ours - stojnic).abs() < 1e-8,
+            "delta {delta}: {ours} vs Stojnic {stojnic}"
+        );
+    }
+}
