@@ -9,6 +9,7 @@ use crate::{Error, Result};
 use cstk_solvers::StopReason;
 use cstk_solvers::cd::{ElasticNet, LassoPath, PathFit, alpha_max};
 use cstk_solvers::grid::resolve_grid;
+use cstk_solvers::solution::invalid;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
@@ -378,24 +379,17 @@ impl ElasticNetCv {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |name, value: String, expected: &str| {
-            Err(Error::InvalidParam {
-                name,
-                value,
-                expected: expected.into(),
-            })
-        };
         if self.l1_ratios.is_empty() {
-            return bad("l1_ratios", "[]".into(), "at least one value in (0, 1]");
+            return Err(invalid("l1_ratios", "[]", "at least one value in (0, 1]"));
         }
         if let Some(r) = self.l1_ratios.iter().find(|r| !(**r > 0.0 && **r <= 1.0)) {
-            return bad("l1_ratio", r.to_string(), "a number in (0, 1]");
+            return Err(invalid("l1_ratio", r.to_string(), "a number in (0, 1]"));
         }
         if !(self.tol.is_finite() && self.tol >= 0.0) {
-            return bad("tol", self.tol.to_string(), "a finite number ≥ 0");
+            return Err(invalid("tol", self.tol.to_string(), "a finite number ≥ 0"));
         }
         if self.max_iter == 0 {
-            return bad("max_iter", "0".into(), "≥ 1");
+            return Err(invalid("max_iter", 0, "≥ 1"));
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ use crate::{Error, Result};
 use cstk_solvers::StopReason;
 use cstk_solvers::grid::resolve_grid;
 use cstk_solvers::logistic::{LogisticL1, LogisticPath, LogisticPathFit, logistic_alpha_max};
+use cstk_solvers::solution::invalid;
 use nalgebra::DMatrix;
 
 /// The two classes of a binary target: the smaller value becomes 0, the larger 1.
@@ -218,15 +219,12 @@ impl LogisticCvFit {
 
 impl LogisticL1Cv {
     fn validate(&self) -> Result<()> {
-        let bad = |name, value: String, expected: &str| {
-            Err(Error::InvalidParam {
-                name,
-                value,
-                expected: expected.into(),
-            })
-        };
         if !(self.l1_ratio > 0.0 && self.l1_ratio <= 1.0) {
-            return bad("l1_ratio", self.l1_ratio.to_string(), "a number in (0, 1]");
+            return Err(invalid(
+                "l1_ratio",
+                self.l1_ratio.to_string(),
+                "a number in (0, 1]",
+            ));
         }
         Ok(())
     }

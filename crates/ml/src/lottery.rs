@@ -5,6 +5,7 @@ use crate::mlp::{Mlp, Train};
 use crate::prune::{Mask, l1_unstructured_remaining};
 use crate::{Error, Result};
 use cstk_measure::rng::{Domain, derive_seed};
+use cstk_solvers::solution::invalid;
 
 /// Seeds of the re-initialised control networks: one per round.
 const REINIT: Domain = Domain::new(*b"lotreini");
@@ -104,32 +105,25 @@ pub struct LotteryResult {
 
 impl Lottery {
     fn validate(&self) -> Result<()> {
-        let bad = |name, value: String, expected: &str| {
-            Err(Error::InvalidParam {
-                name,
-                value,
-                expected: expected.into(),
-            })
-        };
         if !(self.rate > 0.0 && self.rate < 1.0) {
-            return bad("rate", self.rate.to_string(), "a number in (0, 1)");
+            return Err(invalid("rate", self.rate.to_string(), "a number in (0, 1)"));
         }
         if !(self.output_rate >= 0.0 && self.output_rate < 1.0) {
-            return bad(
+            return Err(invalid(
                 "output_rate",
                 self.output_rate.to_string(),
                 "a number in [0, 1)",
-            );
+            ));
         }
         if !(self.min_remaining > 0.0 && self.min_remaining <= 1.0) {
-            return bad(
+            return Err(invalid(
                 "min_remaining",
                 self.min_remaining.to_string(),
                 "a number in (0, 1]",
-            );
+            ));
         }
         if self.rounds == Some(0) {
-            return bad("rounds", "0".into(), "≥ 1");
+            return Err(invalid("rounds", 0, "≥ 1"));
         }
         Ok(())
     }

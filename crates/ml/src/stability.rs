@@ -1,12 +1,13 @@
 //! Stability selection (Meinshausen & Bühlmann 2010) with the randomized LASSO.
 
+use crate::Result;
 use crate::cv::{check_data, setters};
 use crate::data::Features;
 use crate::scale::{Standardizer, maybe_standardize};
-use crate::{Error, Result};
 use cstk_measure::rng::{self, Domain, sample_indices, uniform01};
 use cstk_solvers::cd::{LassoPath, alpha_max};
 use cstk_solvers::grid::resolve_grid;
+use cstk_solvers::solution::invalid;
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
@@ -169,41 +170,46 @@ pub struct StabilityFit {
 
 impl StabilitySelection {
     fn validate(&self, n: usize) -> Result<()> {
-        let bad = |name, value: String, expected: &str| {
-            Err(Error::InvalidParam {
-                name,
-                value,
-                expected: expected.into(),
-            })
-        };
         if self.n_resamples == 0 {
-            return bad("n_resamples", "0".into(), "≥ 1");
+            return Err(invalid("n_resamples", 0, "≥ 1"));
         }
         let m = (self.sample_fraction * n as f64).floor();
         if !(self.sample_fraction > 0.0 && self.sample_fraction <= 1.0) || m < 2.0 {
-            return bad(
+            return Err(invalid(
                 "sample_fraction",
                 self.sample_fraction.to_string(),
                 &format!("a number in (0, 1] leaving at least 2 of the {n} samples"),
-            );
+            ));
         }
         if !(self.weakness > 0.0 && self.weakness <= 1.0) {
-            return bad("weakness", self.weakness.to_string(), "a number in (0, 1]");
+            return Err(invalid(
+                "weakness",
+                self.weakness.to_string(),
+                "a number in (0, 1]",
+            ));
         }
         if !(self.threshold > 0.5 && self.threshold <= 1.0) {
-            return bad(
+            return Err(invalid(
                 "threshold",
                 self.threshold.to_string(),
                 "a number in (0.5, 1]",
-            );
+            ));
         }
         if let Some(v) = self.max_false_positives
             && !(v > 0.0 && v.is_finite())
         {
-            return bad("max_false_positives", v.to_string(), "a finite number > 0");
+            return Err(invalid(
+                "max_false_positives",
+                v.to_string(),
+                "a finite number > 0",
+            ));
         }
         if !(self.l1_ratio > 0.0 && self.l1_ratio <= 1.0) {
-            return bad("l1_ratio", self.l1_ratio.to_string(), "a number in (0, 1]");
+            return Err(invalid(
+                "l1_ratio",
+                self.l1_ratio.to_string(),
+                "a number in (0, 1]",
+            ));
         }
         Ok(())
     }

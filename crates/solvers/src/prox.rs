@@ -35,7 +35,8 @@
 //! **Allocation.** No `prox` allocates, except [`L1Ball`]'s, which needs a scratch vector of
 //! at most `v.len()` moduli.
 
-use cstk_linop::{Complex, Error, Result, Scalar, check_len};
+use crate::solution::invalid;
+use cstk_linop::{Complex, Result, Scalar, check_len};
 use num_traits::Zero;
 use rayon::prelude::*;
 
@@ -57,14 +58,6 @@ pub trait Prox<T: Scalar>: Send + Sync {
 // ---------------------------------------------------------------------------------------
 // Parameter checks and numeric helpers
 // ---------------------------------------------------------------------------------------
-
-fn invalid(name: &'static str, value: impl std::fmt::Display, expected: &str) -> Error {
-    Error::InvalidParam {
-        name,
-        value: value.to_string(),
-        expected: expected.to_string(),
-    }
-}
 
 /// `Ok(x)` if `x` is finite and `≥ 0`.
 fn check_weight(name: &'static str, x: f64) -> Result<f64> {
