@@ -7,42 +7,16 @@
 
 mod common;
 
-use common::env_or;
+use common::{env_or, random_csr};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use cstk::linop::{CsrMatrix, LinOp};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use cstk::linop::LinOp;
 use std::hint::black_box;
 
 const NNZ_PER_ROW: usize = 20;
 
-/// Square CSR with `per_row` distinct uniformly random columns in each row.
-fn random_csr(n: usize, per_row: usize, seed: u64) -> CsrMatrix<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut indptr = Vec::with_capacity(n + 1);
-    let mut indices = Vec::with_capacity(n * per_row);
-    let mut data = Vec::with_capacity(n * per_row);
-    indptr.push(0);
-    let mut row: Vec<u32> = Vec::with_capacity(per_row);
-    for _ in 0..n {
-        row.clear();
-        while row.len() < per_row {
-            let j = rng.random_range(0..n as u32);
-            if !row.contains(&j) {
-                row.push(j);
-            }
-        }
-        row.sort_unstable();
-        indices.extend_from_slice(&row);
-        data.extend((0..per_row).map(|_| rng.random_range(-1.0..1.0)));
-        indptr.push(indices.len());
-    }
-    CsrMatrix::try_from_raw_parts(n, n, indptr, indices, data).expect("valid CSR")
-}
-
 fn bench_spmv(c: &mut Criterion) {
     let n: usize = env_or("CSTK_BENCH_N", 200_000);
-    let a = random_csr(n, NNZ_PER_ROW, 42);
+    let a = random_csr(n, n, NNZ_PER_ROW, 42);
     let x: Vec<f64> = (0..n).map(|i| ((i % 17) as f64 - 8.0) / 8.0).collect();
     let mut y = vec![0.0; n];
     let mut scratch = vec![0.0; LinOp::<f64>::scratch_len(&a)];

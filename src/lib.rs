@@ -9,6 +9,10 @@
 //! | [`solvers`] | `cstk-solvers` | proximal operators and sparse-recovery algorithms |
 //! | [`ml`] | `cstk-ml` | L1 feature selection and weight pruning |
 //!
+//! Cargo feature `cuda` (off by default) adds the GPU backend: `linop::gpu` (`GpuCsr`,
+//! SpMV on the device) and `Fista::solve_l1_gpu` (a device-resident FISTA); CUDA is loaded
+//! at run time, so the feature builds without the CUDA toolkit.
+//!
 //! ```
 //! use cstk::linop::{CooMatrix, LinOp};
 //! let a = CooMatrix::<f64>::try_from_triplets(2, 2, vec![0, 1], vec![0, 1], vec![2.0, 3.0])

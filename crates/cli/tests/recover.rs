@@ -238,3 +238,241 @@ fn bad_inputs_fail_cleanly() {
     ]);
     assert_fails_leaving_nothing(&o, &["--out", ".npy"], &out_dir);
 }
+
+/// Whether `--device cuda` can run here (a build with the feature and a usable GPU).
+fn gpu_present() -> bool {
+    #[cfg(feature = "cuda")]
+    {
+        cstk_linop::gpu::Gpu::new(0).is_ok()
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        false
+    }
+}
+
+/// What the `--device cuda` error must say on a machine where it cannot run.
+fn no_gpu_needles() -> Vec<&'static str> {
+    #[cfg(feature = "cuda")]
+    {
+        if cstk_linop::gpu::driver_present() {
+            vec!["--device cuda", "GPU"]
+        } else {
+            vec!["--device cuda", "libcuda.so"]
+        }
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        vec![
+            "--device cuda",
+            "built without GPU support",
+            "cargo build --release --features cuda",
+        ]
+    }
+}
+
+/// The shared problem with A also as a Matrix Market file (`A.mtx`), via `cstk convert`.
+fn sparse_problem(name: &str) -> (PathBuf, Vec<f64>) {
+    let (dir, x) = problem(name);
+    let o = cstk(&["convert", s(&dir.join("A.npy")), s(&dir.join("A.mtx"))]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    (dir, x)
+}
+
+/// `cstk recover` on A.mtx and y.npy with `extra` flags, writing `out`.
+fn recover_mtx(dir: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let (a, y) = (dir.join("A.mtx"), dir.join("y.npy"));
+    let mut args = vec![
+        "recover",
+        "--matrix",
+        s(&a),
+        "--measurements",
+        s(&y),
+        "--out",
+        s(out),
+    ];
+    args.extend(extra);
+    cstk(&args)
+}
+
+#[test]
+fn device_cpu_is_the_default() {
+    let (dir, _) = sparse_problem("device-cpu");
+    let flags = ["--solver", "fista", "--lambda", "1e-3", "--json"];
+    let (plain, cpu) = (dir.join("x_plain.npy"), dir.join("x_cpu.npy"));
+    let o1 = recover_mtx(&dir, &plain, &flags);
+    let o2 = recover_mtx(&dir, &cpu, &[&flags[..], &["--device", "cpu"]].concat());
+    assert!(o1.status.success(), "{}", common::stderr(&o1));
+    assert!(o2.status.success(), "{}", common::stderr(&o2));
+    let mut r1: serde_json::Value = serde_json::from_str(&stdout(&o1)).unwrap();
+    let mut r2: serde_json::Value = serde_json::from_str(&stdout(&o2)).unwrap();
+    assert_eq!(r1["device"], "cpu");
+    for r in [&mut r1, &mut r2] {
+        let r = r.as_object_mut().unwrap();
+        r.remove("seconds");
+        r.remove("out");
+    }
+    assert_eq!(r1, r2);
+    assert_eq!(std::fs::read(&plain).unwrap(), std::fs::read(&cpu).unwrap());
+    // the text line is the CPU's as before: no device named
+    let o = recover_mtx(&dir, &cpu, &["--solver", "iht", "--sparsity", "6"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(!stdout(&o).contains(" s on "), "{}", stdout(&o));
+}
+
+#[test]
+fn device_cuda_runs_or_fails_clearly() {
+    let (dir, x) = sparse_problem("device-cuda");
+    let out_dir = scratch_dir("recover-device-cuda-out");
+    for flags in [
+        vec![
+            "--solver", "fista", "--lambda", "1e-4", "--tol", "1e-10", "--iters", "20000",
+        ],
+        vec!["--solver", "ista", "--lambda", "1e-2", "--iters", "300"],
+        vec!["--solver", "iht", "--sparsity", "6"],
+    ] {
+        let cpu = dir.join("x_cpu.npy");
+        let o = recover_mtx(&dir, &cpu, &[&flags[..], &["--json"]].concat());
+        assert!(o.status.success(), "{}", common::stderr(&o));
+        let cpu_report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let out = out_dir.join("x.npy");
+        let o = recover_mtx(
+            &dir,
+            &out,
+            &[&flags[..], &["--device", "cuda", "--json"]].concat(),
+        );
+        if gpu_present() {
+            assert!(o.status.success(), "{flags:?}: {}", common::stderr(&o));
+            let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+            assert_ne!(report["device"], "cpu");
+            assert_eq!(report["iterations"], cpu_report["iterations"], "{flags:?}");
+            let (g, c): (Vec<f64>, Vec<f64>) = (
+                npy::read_npy_vector(&out).unwrap(),
+                npy::read_npy_vector(&cpu).unwrap(),
+            );
+            for (i, (g, c)) in g.iter().zip(&c).enumerate() {
+                assert!((g - c).abs() <= 1e-10, "{flags:?}: x[{i}] {g} vs {c}");
+            }
+            if flags[1] == "fista" {
+                assert!(rel_err(&out, &x) < 1e-3);
+            }
+            std::fs::remove_file(&out).unwrap();
+        } else {
+            assert_fails_leaving_nothing(&o, &no_gpu_needles(), &out_dir);
+        }
+    }
+}
+
+#[test]
+fn device_cuda_refusals_come_before_the_gpu() {
+    let (dir, _) = sparse_problem("device-refuse");
+    let out_dir = scratch_dir("recover-device-refuse-out");
+    let out = out_dir.join("x.npy");
+    let (a_npy, a_mtx, y, yc) = (
+        dir.join("A.npy"),
+        dir.join("A.mtx"),
+        dir.join("y.npy"),
+        dir.join("yc.npy"),
+    );
+    let feature = cfg!(feature = "cuda");
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (
+            vec![
+                "--matrix",
+                s(&a_npy),
+                "--measurements",
+                s(&y),
+                "--solver",
+                "fista",
+                "--lambda",
+                "0.1",
+            ],
+            vec!["--device cuda", "A.npy", "dense", "Matrix Market (.mtx)"],
+        ),
+        (
+            vec![
+                "--matrix",
+                s(&a_mtx),
+                "--measurements",
+                s(&yc),
+                "--solver",
+                "fista",
+                "--lambda",
+                "0.1",
+            ],
+            vec!["--device cuda", "yc.npy", "complex"],
+        ),
+        (
+            vec![
+                "--matrix",
+                s(&a_mtx),
+                "--measurements",
+                s(&y),
+                "--solver",
+                "omp",
+                "--sparsity",
+                "6",
+            ],
+            vec!["--device cuda", "--solver omp", "fista, ista and iht"],
+        ),
+        (
+            vec![
+                "--matrix",
+                s(&a_mtx),
+                "--measurements",
+                s(&y),
+                "--solver",
+                "cd",
+                "--lambda",
+                "0.1",
+            ],
+            vec!["--device cuda", "--solver cd", "fista, ista and iht"],
+        ),
+        (
+            vec![
+                "--matrix",
+                s(&a_mtx),
+                "--measurements",
+                s(&y),
+                "--solver",
+                "fista",
+            ],
+            vec!["--lambda"],
+        ),
+        (
+            vec![
+                "--matrix",
+                s(&a_mtx),
+                "--measurements",
+                s(&y),
+                "--solver",
+                "iht",
+                "--sparsity",
+                "6",
+                "--tol",
+                "-1",
+            ],
+            vec!["--tol"],
+        ),
+    ];
+    for (extra, needles) in cases {
+        let mut args = vec!["recover", "--device", "cuda", "--out", s(&out)];
+        args.extend(extra);
+        let expected = if feature { needles } else { no_gpu_needles() };
+        assert_fails_leaving_nothing(&cstk(&args), &expected, &out_dir);
+    }
+    let o = cstk(&[
+        "recover",
+        "--device",
+        "tpu",
+        "--matrix",
+        s(&a_mtx),
+        "--measurements",
+        s(&y),
+        "--solver",
+        "iht",
+        "--out",
+        s(&out),
+    ]);
+    assert_fails_leaving_nothing(&o, &["tpu", "cpu", "cuda"], &out_dir);
+}

@@ -73,6 +73,13 @@ pub enum Error {
         /// What is wrong and what was expected.
         reason: String,
     },
+    /// The GPU backend cannot run: no driver or device, a failed kernel compilation, an
+    /// out-of-memory or a failed launch.
+    #[error("GPU: {reason}")]
+    Device {
+        /// What failed and why (e.g. the missing library and where it was looked for).
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

@@ -19,6 +19,8 @@
 pub mod combinators;
 pub mod dense;
 pub mod error;
+#[cfg(feature = "cuda")]
+pub mod gpu;
 pub mod io;
 pub mod linop;
 pub mod norm;

@@ -167,7 +167,7 @@ impl Fista {
         }
     }
 
-    fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         if self.max_iter == 0 {
             return Err(invalid("max_iter", 0, "at least 1"));
         }
@@ -396,11 +396,29 @@ pub fn lambda_max_synthesis<T: Scalar, A: LinOp<T> + ?Sized, W: LinOp<T> + ?Size
 /// `c = Aᴴ rho` and `P(x)`: the dual point is `θ = rho · min(1, λ/‖c‖∞)`,
 /// `D(θ) = ½‖y‖² − ½‖y − θ‖²`.
 fn l1_gap<T: Scalar>(y: &[T], rho: &[T], c: &[T], lambda: f64, primal: f64) -> f64 {
-    let cmax = max_modulus(c);
+    l1_gap_from(
+        norm_sq(y),
+        re_dot(y, rho),
+        norm_sq(rho),
+        max_modulus(c),
+        lambda,
+        primal,
+    )
+}
+
+/// [`l1_gap`] from its reductions: `‖y‖²`, `Re⟨y, ρ⟩`, `‖ρ‖²`, `‖Aᴴρ‖∞` (shared with the
+/// device FISTA, which computes them on the GPU).
+pub(crate) fn l1_gap_from(
+    yy: f64,
+    y_rho: f64,
+    rho_sq: f64,
+    cmax: f64,
+    lambda: f64,
+    primal: f64,
+) -> f64 {
     let s = if cmax > lambda { lambda / cmax } else { 1.0 };
     // ‖y − sρ‖² = ‖y‖² − 2 s Re⟨y, ρ⟩ + s²‖ρ‖²
-    let yy = norm_sq(y);
-    let y_minus = yy - 2.0 * s * re_dot(y, rho) + s * s * norm_sq(rho);
+    let y_minus = yy - 2.0 * s * y_rho + s * s * rho_sq;
     let dual = 0.5 * yy - 0.5 * y_minus;
     (primal - dual).max(0.0)
 }

@@ -24,6 +24,8 @@ pub mod cd;
 pub mod cosamp;
 pub mod design;
 pub mod fista;
+#[cfg(feature = "cuda")]
+pub mod gpu;
 pub mod grid;
 pub mod iht;
 pub mod logistic;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod convert;
+pub mod device;
 pub mod dwt;
 pub mod info;
 pub mod lottery;

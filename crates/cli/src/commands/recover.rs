@@ -1,5 +1,6 @@
 //! `cstk recover`: sparse recovery of a 1-D signal `x` from `y = A x` with any solver.
 
+use super::device::Device;
 use crate::matrix_file::{AnyCsr, load_matrix};
 use anyhow::{Context, Result, bail};
 use cstk_linop::io::npy;
@@ -65,6 +66,9 @@ pub struct RecoverArgs {
     /// Print the report as JSON on stdout
     #[arg(long)]
     pub json: bool,
+    /// Where sparse products run: cpu, or cuda (needs a build with `--features cuda` and an NVIDIA GPU; real A from .mtx; fista, ista, iht)
+    #[arg(long, value_enum, default_value_t = Device::Cpu)]
+    pub device: Device,
 }
 
 pub fn run(args: RecoverArgs) -> Result<()> {
@@ -73,6 +77,11 @@ pub fn run(args: RecoverArgs) -> Result<()> {
             "--out {}: expected a .npy file name for the recovered signal",
             args.out.display()
         );
+    }
+    args.device.check_available()?;
+    #[cfg(feature = "cuda")]
+    if args.device == Device::Cuda {
+        gpu::check_request(&args)?;
     }
     let loaded =
         load_matrix(&args.matrix).with_context(|| format!("--matrix {}", args.matrix.display()))?;
@@ -86,6 +95,16 @@ pub fn run(args: RecoverArgs) -> Result<()> {
         );
     }
     let complex = header.dtype.is_complex() || matches!(loaded.matrix, AnyCsr::Complex(_));
+    if complex && args.device == Device::Cuda {
+        bail!(
+            "--device cuda: the GPU path needs real data, but {} is complex; use --device cpu",
+            if matches!(loaded.matrix, AnyCsr::Complex(_)) {
+                format!("--matrix {}", args.matrix.display())
+            } else {
+                format!("--measurements {}", args.measurements.display())
+            }
+        );
+    }
     let report = if complex {
         let a = match loaded.matrix {
             AnyCsr::Complex(a) => a,
@@ -104,13 +123,17 @@ pub fn run(args: RecoverArgs) -> Result<()> {
         };
         let y: Vec<f64> = npy::read_npy_vector(&args.measurements)
             .with_context(|| format!("--measurements {}", args.measurements.display()))?;
-        recover(&args, &a, &y)?
+        recover_real(&args, &a, &y)?
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
+        let on = match args.device {
+            Device::Cpu => String::new(),
+            Device::Cuda => format!(" on {}", report["device"].as_str().unwrap_or("the GPU")),
+        };
         println!(
-            "{} on {}x{}: {} iterations, {}; {} nonzeros, residual ‖Ax − y‖ = {:.6e}, {:.3} s; wrote {}",
+            "{} on {}x{}: {} iterations, {}; {} nonzeros, residual ‖Ax − y‖ = {:.6e}, {:.3} s{on}; wrote {}",
             report["solver"].as_str().unwrap_or(""),
             report["m"],
             report["n"],
@@ -129,8 +152,26 @@ fn need<V: Copy>(v: Option<V>, flag: &str, solver: &str) -> Result<V> {
     v.with_context(|| format!("{flag} is required by --solver {solver}"))
 }
 
-/// Runs the chosen solver on real or complex data and writes x; returns the report.
+/// Real data: on the CPU, or on the GPU with `--device cuda` (in a build with the feature).
+fn recover_real(args: &RecoverArgs, a: &CsrMatrix<f64>, y: &[f64]) -> Result<serde_json::Value> {
+    #[cfg(feature = "cuda")]
+    if args.device == Device::Cuda {
+        return gpu::recover(args, a, y);
+    }
+    recover(args, a, y)
+}
+
+/// Runs the chosen solver on real or complex data on the CPU and writes x; returns the report.
 fn recover<T: Scalar>(args: &RecoverArgs, a: &CsrMatrix<T>, y: &[T]) -> Result<serde_json::Value> {
+    check_inputs(args, a, y)?;
+    let start = Instant::now();
+    let sol = solve_cpu(args, a, y)?;
+    let seconds = start.elapsed().as_secs_f64();
+    finish(args, a, y, &sol, seconds, "cpu")
+}
+
+/// The checks of y and the numeric flags, made before any solver (or device) runs.
+fn check_inputs<T: Scalar>(args: &RecoverArgs, a: &CsrMatrix<T>, y: &[T]) -> Result<()> {
     let (m, n) = (a.nrows(), a.ncols());
     if y.len() != m {
         bail!(
@@ -161,36 +202,49 @@ fn recover<T: Scalar>(args: &RecoverArgs, a: &CsrMatrix<T>, y: &[T]) -> Result<s
     if args.iters == Some(0) {
         bail!("--iters 0: expected at least 1");
     }
+    Ok(())
+}
+
+/// FISTA (or ISTA) with the flags' settings, and λ.
+fn fista_params(args: &RecoverArgs) -> Result<(Fista, f64)> {
+    let lambda = need(args.lambda, "--lambda", solver_name(args.solver))?;
+    let mut f = if args.solver == SolverName::Ista {
+        Fista::ista()
+    } else {
+        Fista::params()
+    };
+    f = f.record_history(false);
+    if let Some(i) = args.iters {
+        f = f.max_iter(i);
+    }
+    if let Some(t) = args.tol {
+        f = f.tol(t);
+    }
+    Ok((f, lambda))
+}
+
+/// IHT with the flags' settings.
+fn iht_params(args: &RecoverArgs) -> Result<Iht> {
+    let k = need(args.sparsity, "--sparsity", solver_name(args.solver))?;
+    let mut p = Iht::params(k).record_history(false);
+    if let Some(i) = args.iters {
+        p = p.max_iter(i);
+    }
+    if let Some(t) = args.tol {
+        p = p.tol(t);
+    }
+    Ok(p)
+}
+
+/// The chosen solver on the CPU.
+fn solve_cpu<T: Scalar>(args: &RecoverArgs, a: &CsrMatrix<T>, y: &[T]) -> Result<Solution<T>> {
     let name = solver_name(args.solver);
-    let start = Instant::now();
-    let sol: Solution<T> = match args.solver {
+    Ok(match args.solver {
         SolverName::Fista | SolverName::Ista => {
-            let lambda = need(args.lambda, "--lambda", name)?;
-            let mut f = if args.solver == SolverName::Ista {
-                Fista::ista()
-            } else {
-                Fista::params()
-            };
-            f = f.record_history(false);
-            if let Some(i) = args.iters {
-                f = f.max_iter(i);
-            }
-            if let Some(t) = args.tol {
-                f = f.tol(t);
-            }
+            let (f, lambda) = fista_params(args)?;
             f.solve_l1(a, y, lambda)?
         }
-        SolverName::Iht => {
-            let k = need(args.sparsity, "--sparsity", name)?;
-            let mut p = Iht::params(k).record_history(false);
-            if let Some(i) = args.iters {
-                p = p.max_iter(i);
-            }
-            if let Some(t) = args.tol {
-                p = p.tol(t);
-            }
-            p.solve(a, y)?
-        }
+        SolverName::Iht => iht_params(args)?.solve(a, y)?,
         SolverName::Omp | SolverName::Cosamp | SolverName::AdmmBp | SolverName::Cd => {
             let dense = a.to_dense();
             match args.solver {
@@ -231,8 +285,19 @@ fn recover<T: Scalar>(args: &RecoverArgs, a: &CsrMatrix<T>, y: &[T]) -> Result<s
                 _ => cd(args, &dense, y)?,
             }
         }
-    };
-    let seconds = start.elapsed().as_secs_f64();
+    })
+}
+
+/// Writes x and returns the report; `device` is `"cpu"` or the GPU's name.
+fn finish<T: Scalar>(
+    args: &RecoverArgs,
+    a: &CsrMatrix<T>,
+    y: &[T],
+    sol: &Solution<T>,
+    seconds: f64,
+    device: &str,
+) -> Result<serde_json::Value> {
+    let (m, n) = (a.nrows(), a.ncols());
     let ax = a.apply_vec(&sol.x);
     let residual = ax
         .iter()
@@ -243,7 +308,7 @@ fn recover<T: Scalar>(args: &RecoverArgs, a: &CsrMatrix<T>, y: &[T]) -> Result<s
     npy::write_npy_vector(&args.out, &sol.x)
         .with_context(|| format!("--out {}", args.out.display()))?;
     Ok(json!({
-        "solver": name,
+        "solver": solver_name(args.solver),
         "m": m,
         "n": n,
         "dtype": T::NAME,
@@ -257,6 +322,7 @@ fn recover<T: Scalar>(args: &RecoverArgs, a: &CsrMatrix<T>, y: &[T]) -> Result<s
         "lambda": args.lambda,
         "seconds": seconds,
         "out": args.out.display().to_string(),
+        "device": device,
     }))
 }
 
@@ -326,5 +392,83 @@ pub(crate) fn solver_name(s: SolverName) -> &'static str {
         SolverName::AdmmBp => "admm-bp",
         SolverName::Iht => "iht",
         SolverName::Cosamp => "cosamp",
+    }
+}
+
+/// `--device cuda` (cargo feature `cuda`): the real sparse A uploaded once; fista and ista
+/// run device-resident, iht multiplies through the GPU.
+#[cfg(feature = "cuda")]
+mod gpu {
+    use super::{
+        Device, RecoverArgs, SolverName, check_inputs, finish, fista_params, iht_params,
+        solver_name,
+    };
+    use crate::matrix_file::{Kind, kind_of};
+    use anyhow::{Context, Result, bail};
+    use cstk_linop::CsrMatrix;
+    use cstk_linop::gpu::GpuCsr;
+    use std::time::Instant;
+
+    /// The solvers `--device cuda` runs.
+    const GPU_SOLVERS: &str = "fista, ista and iht";
+
+    /// What `--device cuda` needs that can be checked before reading the data: a solver
+    /// that runs on the GPU and a sparse (.mtx) A.
+    pub(super) fn check_request(args: &RecoverArgs) -> Result<()> {
+        debug_assert_eq!(args.device, Device::Cuda);
+        match args.solver {
+            SolverName::Fista | SolverName::Ista | SolverName::Iht => {}
+            other => bail!(
+                "--device cuda with --solver {}: not available on the GPU (omp, cosamp, \
+                 admm-bp and cd work on a dense copy of A on the CPU); the GPU runs \
+                 {GPU_SOLVERS}, or use --device cpu",
+                solver_name(other),
+            ),
+        }
+        if kind_of(&args.matrix)? != Kind::Mtx {
+            bail!(
+                "--device cuda: --matrix {} is a dense NumPy array; the GPU path needs a real \
+                 sparse A in a Matrix Market (.mtx) file (`cstk convert A.npy A.mtx` writes one) or \
+                 --device cpu",
+                args.matrix.display()
+            );
+        }
+        Ok(())
+    }
+
+    /// The chosen solver with its products on GPU 0; writes x and returns the report.
+    pub(super) fn recover(
+        args: &RecoverArgs,
+        a: &CsrMatrix<f64>,
+        y: &[f64],
+    ) -> Result<serde_json::Value> {
+        check_inputs(args, a, y)?;
+        // every flag is checked before the GPU is touched
+        let fista = match args.solver {
+            SolverName::Fista | SolverName::Ista => Some(fista_params(args)?),
+            _ => None,
+        };
+        let iht = match args.solver {
+            SolverName::Iht => Some(iht_params(args)?),
+            _ => None,
+        };
+        let gpu = super::super::device::open_gpu()?;
+        let dev = GpuCsr::upload(&gpu, a).context("--device cuda: copying --matrix to the GPU")?;
+        let start = Instant::now();
+        let result = match (fista, iht) {
+            (Some((f, lambda)), _) => f.solve_l1_gpu(&dev, y, lambda),
+            (None, Some(p)) => p.solve(&dev, y),
+            (None, None) => unreachable!("check_request admits fista, ista and iht only"),
+        };
+        let seconds = start.elapsed().as_secs_f64();
+        // a device failure inside a product shows as NaN; report the failure itself
+        if let Some(e) = dev.take_error() {
+            return Err(anyhow::Error::from(e).context(format!(
+                "--device cuda: --solver {}",
+                solver_name(args.solver)
+            )));
+        }
+        let sol = result?;
+        finish(args, a, y, &sol, seconds, gpu.name())
     }
 }
