@@ -213,3 +213,92 @@ pub fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
         .expect("rayon thread pool")
         .install(f)
 }
+
+/// `‖a − b‖₂ / ‖b‖₂` (with `‖b‖ = 0` treated as tiny): how tests compare two solutions.
+///
+/// ```
+/// assert_eq!(cstk_linop::testing::rel_err(&[3.0, 4.0], &[3.0, 4.0]), 0.0);
+/// assert!((cstk_linop::testing::rel_err(&[3.0, 4.5], &[3.0, 4.0]) - 0.1).abs() < 1e-15);
+/// ```
+pub fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+    crate::check_len("rel_err: b", a.len(), b.len());
+    let d: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    d / b
+        .iter()
+        .map(|y| y * y)
+        .sum::<f64>()
+        .sqrt()
+        .max(f64::MIN_POSITIVE)
+}
+
+/// A seeded random sparse `m × n` matrix with values uniform in `[-1, 1)`: `per_row`
+/// entries per row at uniformly random columns (duplicates summed), or with `power_law`,
+/// Pareto-distributed row lengths (tail exponent 1.2, mean near `per_row`, a few rows of
+/// thousands of entries), as in web graphs and bag-of-words designs.
+///
+/// ```
+/// let a = cstk_linop::testing::random_sparse(100, 50, 5, false, 1);
+/// assert_eq!((a.nrows(), a.ncols()), (100, 50));
+/// assert!(a.nnz() <= 500 && a.nnz() > 400);
+/// ```
+pub fn random_sparse(
+    m: usize,
+    n: usize,
+    per_row: usize,
+    power_law: bool,
+    seed: u64,
+) -> crate::CsrMatrix<f64> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut r, mut c, mut v) = (vec![], vec![], vec![]);
+    for i in 0..m {
+        let len = if power_law {
+            let u: f64 = rng.random_range(1e-4..1.0);
+            ((per_row as f64 / 3.0) * u.powf(-1.0 / 1.2)).clamp(1.0, n as f64) as usize
+        } else {
+            per_row
+        };
+        for _ in 0..len.min(if n == 0 { 0 } else { usize::MAX }) {
+            r.push(i);
+            c.push(rng.random_range(0..n));
+            v.push(rng.random_range(-1.0..1.0));
+        }
+    }
+    crate::CooMatrix::try_from_triplets(m, n, r, c, v)
+        .expect("valid triplets")
+        .to_csr()
+}
+
+/// GPU 0 for a test, or `None` after saying on the real stderr why the test is skipped
+/// (libtest hides `eprintln!` of passing tests; the message must show).
+///
+/// ```
+/// if let Some(gpu) = cstk_linop::testing::gpu_or_skip("doc example") {
+///     assert!(!gpu.name().is_empty());
+/// }
+/// ```
+#[cfg(feature = "cuda")]
+pub fn gpu_or_skip(test: &str) -> Option<std::sync::Arc<crate::gpu::Gpu>> {
+    match crate::gpu::Gpu::new(0) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            skip(&format!("{test}: skipped, no usable GPU ({e})"));
+            None
+        }
+    }
+}
+
+/// Prints why a test (or part of one) is skipped, on the real stderr (shown even when the
+/// test passes).
+///
+/// ```
+/// cstk_linop::testing::skip("example: nothing to skip");
+/// ```
+pub fn skip(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}

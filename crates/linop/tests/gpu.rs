@@ -4,29 +4,10 @@
 #![cfg(feature = "cuda")]
 
 use cstk_linop::gpu::{self, Gpu, GpuCsr, KERNELS, SpmvEngine, lanes_per_row};
-use cstk_linop::{CooMatrix, CsrMatrix, LinOp, PowerIteration, testing::dot_test};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use std::sync::Arc;
+use cstk_linop::testing::{dot_test, gpu_or_skip, random_sparse, rel_err, skip};
+use cstk_linop::{CsrMatrix, LinOp, PowerIteration};
 
 /// The device, or `None` with a message saying why its tests are skipped.
-/// Says why a test is skipped on the real stderr (libtest captures `eprintln!` of passing
-/// tests, which would hide it).
-fn skip(msg: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
-fn device(test: &str) -> Option<Arc<Gpu>> {
-    match Gpu::new(0) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            skip(&format!("{test}: skipped, no usable GPU ({e})"));
-            None
-        }
-    }
-}
-
 #[test]
 fn kernels_compile_to_ptx_for_turing_through_hopper() {
     if !gpu::nvrtc_present() {
@@ -73,43 +54,9 @@ fn lanes_follow_the_mean_row_length() {
     assert_eq!(lanes_per_row(5000.0), 32);
 }
 
-/// A random `m × n` CSR with `per_row` nonzeros per row on average; `power_law` draws row
-/// lengths from a Pareto law (a few rows much longer than LONG_ROW).
-fn random_csr(m: usize, n: usize, per_row: usize, power_law: bool, seed: u64) -> CsrMatrix<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut r, mut c, mut v) = (vec![], vec![], vec![]);
-    for i in 0..m {
-        let len = if power_law {
-            let u: f64 = rng.random_range(1e-4..1.0);
-            ((per_row as f64 / 3.0) * u.powf(-1.0 / 1.2)).min(n as f64) as usize
-        } else {
-            per_row
-        };
-        for _ in 0..len {
-            r.push(i);
-            c.push(rng.random_range(0..n));
-            v.push(rng.random_range(-1.0..1.0));
-        }
-    }
-    CooMatrix::try_from_triplets(m, n, r, c, v)
-        .unwrap()
-        .to_csr()
-}
-
-fn rel_err(a: &[f64], b: &[f64]) -> f64 {
-    let num: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    let den: f64 = b.iter().map(|y| y * y).sum::<f64>().sqrt();
-    num / den.max(f64::MIN_POSITIVE)
-}
-
 #[test]
 fn spmv_matches_the_cpu_on_random_and_power_law_matrices() {
-    let Some(g) = device("spmv_matches_the_cpu") else {
+    let Some(g) = gpu_or_skip("spmv_matches_the_cpu") else {
         return;
     };
     for (m, n, per_row, power_law) in [
@@ -118,7 +65,7 @@ fn spmv_matches_the_cpu_on_random_and_power_law_matrices() {
         (1, 5, 3, false),
         (50, 1, 1, false),
     ] {
-        let a = random_csr(m, n, per_row, power_law, 7);
+        let a = random_sparse(m, n, per_row, power_law, 7);
         if power_law {
             assert!((0..m).any(|i| a.indptr()[i + 1] - a.indptr()[i] > gpu::LONG_ROW));
         }
@@ -159,7 +106,7 @@ fn spmv_matches_the_cpu_on_random_and_power_law_matrices() {
 
 #[test]
 fn empty_and_all_zero_matrices_work() {
-    let Some(g) = device("empty_and_all_zero_matrices") else {
+    let Some(g) = gpu_or_skip("empty_and_all_zero_matrices") else {
         return;
     };
     for (m, n) in [(0, 5), (3, 0), (4, 4), (0, 0)] {
@@ -186,7 +133,7 @@ fn empty_and_all_zero_matrices_work() {
 
 #[test]
 fn vector_kernels_and_reductions_match_the_cpu() {
-    let Some(g) = device("vector_kernels") else {
+    let Some(g) = gpu_or_skip("vector_kernels") else {
         return;
     };
     let n = 300_001; // more than MAX_REDUCE_BLOCKS blocks: the grid-stride path
@@ -249,10 +196,10 @@ fn vector_kernels_and_reductions_match_the_cpu() {
 
 #[test]
 fn device_power_iteration_agrees_with_the_cpu() {
-    let Some(g) = device("device_power_iteration") else {
+    let Some(g) = gpu_or_skip("device_power_iteration") else {
         return;
     };
-    let a = random_csr(400, 900, 15, false, 11);
+    let a = random_sparse(400, 900, 15, false, 11);
     let d = GpuCsr::upload(&g, &a).unwrap();
     let p = PowerIteration::default();
     let (cpu, dev) = (p.run(&a).unwrap(), d.norm_est(&p).unwrap());

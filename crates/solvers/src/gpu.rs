@@ -343,7 +343,8 @@ mod tests {
     //! own products) against the CPU solver: what the GPU adds is only summation order.
     use super::*;
     use cstk_linop::gpu::StepStats;
-    use cstk_linop::{CooMatrix, CsrMatrix, LinOp};
+    use cstk_linop::testing::{random_sparse, random_vec, rel_err as rel};
+    use cstk_linop::{CsrMatrix, LinOp};
 
     struct Host<'a>(&'a CsrMatrix<f64>);
 
@@ -471,43 +472,17 @@ mod tests {
 
     fn problem(m: usize, n: usize, k: usize, seed: u64) -> (CsrMatrix<f64>, Vec<f64>) {
         // a seeded sparse matrix with 12 nonzeros per row and a k-sparse signal plus noise
-        let v: Vec<f64> = cstk_linop::testing::random_vec(m * 12 + n + m, seed);
-        let (mut r, mut c, mut d) = (vec![], vec![], vec![]);
-        for i in 0..m {
-            for j in 0..12 {
-                let u = v[i * 12 + j];
-                r.push(i);
-                c.push(((u + 1.0) * 0.5 * n as f64) as usize % n);
-                d.push(u);
-            }
-        }
-        let a = CooMatrix::try_from_triplets(m, n, r, c, d)
-            .unwrap()
-            .to_csr();
+        let a = random_sparse(m, n, 12, false, seed);
         let mut x = vec![0.0; n];
         for j in 0..k {
             x[(j * 7919) % n] = if j % 2 == 0 { 1.0 } else { -2.0 };
         }
         let mut y = a.apply_vec(&x);
-        for (i, yi) in y.iter_mut().enumerate() {
-            *yi += 0.01 * v[m * 12 + n + i];
+        let noise: Vec<f64> = random_vec(m, seed + 1);
+        for (yi, e) in y.iter_mut().zip(noise) {
+            *yi += 0.01 * e;
         }
         (a, y)
-    }
-
-    fn rel(a: &[f64], b: &[f64]) -> f64 {
-        let d: f64 = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        d / b
-            .iter()
-            .map(|y| y * y)
-            .sum::<f64>()
-            .sqrt()
-            .max(f64::MIN_POSITIVE)
     }
 
     #[test]

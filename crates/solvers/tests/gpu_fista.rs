@@ -3,76 +3,19 @@
 //! solver on every machine by the unit tests of `cstk_solvers::gpu`.
 #![cfg(feature = "cuda")]
 
-use cstk_linop::gpu::{Gpu, GpuCsr, SpmvEngine};
-use cstk_linop::{CooMatrix, CsrMatrix, LinOp};
+use cstk_linop::gpu::{GpuCsr, SpmvEngine};
+use cstk_linop::testing::{gpu_or_skip, random_sparse, rel_err, skip};
+use cstk_linop::{CsrMatrix, LinOp};
 use cstk_solvers::StopReason;
 use cstk_solvers::fista::{Criterion, Fista, Step, lambda_max};
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use std::sync::Arc;
-
-/// Says why a test is skipped on the real stderr (libtest captures `eprintln!` of passing
-/// tests, which would hide it).
-fn skip(msg: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
-fn device(test: &str) -> Option<Arc<Gpu>> {
-    match Gpu::new(0) {
-        Ok(g) => Some(g),
-        Err(e) => {
-            skip(&format!("{test}: skipped, no usable GPU ({e})"));
-            None
-        }
-    }
-}
-
-/// `m × n`, ~`per_row` nonzeros per row; `power_law`: Pareto row lengths (some rows of
-/// thousands of entries), as in web graphs or bag-of-words designs.
-fn matrix(m: usize, n: usize, per_row: usize, power_law: bool, seed: u64) -> CsrMatrix<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut r, mut c, mut v) = (vec![], vec![], vec![]);
-    for i in 0..m {
-        let len = if power_law {
-            let u: f64 = rng.random_range(1e-4..1.0);
-            ((per_row as f64 / 3.0) * u.powf(-1.0 / 1.2)).clamp(1.0, n as f64) as usize
-        } else {
-            per_row
-        };
-        for _ in 0..len {
-            r.push(i);
-            c.push(rng.random_range(0..n));
-            v.push(rng.random_range(-1.0..1.0));
-        }
-    }
-    CooMatrix::try_from_triplets(m, n, r, c, v)
-        .unwrap()
-        .to_csr()
-}
-
-fn rel(a: &[f64], b: &[f64]) -> f64 {
-    let d: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    d / b
-        .iter()
-        .map(|y| y * y)
-        .sum::<f64>()
-        .sqrt()
-        .max(f64::MIN_POSITIVE)
-}
 
 #[test]
 fn gpu_fista_equals_cpu_fista_within_1e_10() {
-    let Some(g) = device("gpu_fista_equals_cpu_fista") else {
+    let Some(g) = gpu_or_skip("gpu_fista_equals_cpu_fista") else {
         return;
     };
     for (m, n, per_row, power_law) in [(2000, 6000, 20, false), (3000, 8000, 30, true)] {
-        let a = matrix(m, n, per_row, power_law, 3);
+        let a = random_sparse(m, n, per_row, power_law, 3);
         let truth: Vec<f64> = (0..n)
             .map(|i| if i % 97 == 0 { 1.0 } else { 0.0 })
             .collect();
@@ -101,9 +44,9 @@ fn gpu_fista_equals_cpu_fista_within_1e_10() {
                 assert!(cpu.iterations > 10);
                 assert_eq!(cpu.stop, dev.stop, "{engine:?} {p:?}");
                 assert!(
-                    rel(&dev.x, &cpu.x) <= 1e-10,
+                    rel_err(&dev.x, &cpu.x) <= 1e-10,
                     "{engine:?} {m}×{n} power-law {power_law} {p:?}: {:.2e}",
-                    rel(&dev.x, &cpu.x)
+                    rel_err(&dev.x, &cpu.x)
                 );
                 assert!((dev.objective - cpu.objective).abs() <= 1e-10 * cpu.objective);
             }
@@ -113,7 +56,7 @@ fn gpu_fista_equals_cpu_fista_within_1e_10() {
 
 #[test]
 fn gpu_fista_solves_a_known_problem_and_is_deterministic() {
-    let Some(g) = device("gpu_fista_known_problem") else {
+    let Some(g) = gpu_or_skip("gpu_fista_known_problem") else {
         return;
     };
     // A = I: the LASSO's solution is the soft threshold of y
@@ -128,7 +71,7 @@ fn gpu_fista_solves_a_known_problem_and_is_deterministic() {
         let want = yi.signum() * (yi.abs() - 1.0).max(0.0);
         assert!((xi - want).abs() < 1e-10, "{xi} vs {want}");
     }
-    let a = matrix(500, 1500, 10, false, 8);
+    let a = random_sparse(500, 1500, 10, false, 8);
     let y = a.apply_vec(&vec![0.5; 1500]);
     let d = GpuCsr::upload(&g, &a).unwrap();
     let p = Fista::params().tol(1e-8);

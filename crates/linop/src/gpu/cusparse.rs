@@ -4,8 +4,9 @@ use super::csr::{DevCsr, no_cusparse};
 use super::{Gpu, alloc_zeros, device_error, driver};
 use crate::Result;
 use cudarc::cusparse::sys;
-use cudarc::driver::{CudaSlice, DevicePtr, DevicePtrMut};
+use cudarc::driver::{CudaSlice, CudaStream, DevicePtr, DevicePtrMut};
 use std::ffi::c_void;
+use std::sync::Arc;
 
 fn status(what: &'static str) -> impl Fn(sys::cusparseStatus_t) -> Result<()> {
     move |s| {
@@ -28,6 +29,7 @@ pub(crate) struct Cusparse {
     adj: sys::cusparseSpMatDescr_t,
     fwd_dims: (usize, usize),
     buffer: CudaSlice<u8>,
+    stream: Arc<CudaStream>,
 }
 
 // SAFETY: the handle and descriptors are only used through `&self` methods that queue
@@ -93,6 +95,10 @@ impl Cusparse {
         if !unsafe { sys::is_culib_present() } {
             return Err(no_cusparse());
         }
+        gpu.stream()
+            .context()
+            .bind_to_thread()
+            .map_err(driver("binding the CUDA context"))?;
         let mut handle: sys::cusparseHandle_t = std::ptr::null_mut();
         // SAFETY: creates a handle; released in Drop.
         status("cusparseCreate")(unsafe { sys::cusparseCreate(&mut handle) })?;
@@ -101,6 +107,7 @@ impl Cusparse {
             fwd: std::ptr::null_mut(),
             adj: std::ptr::null_mut(),
             fwd_dims: (fwd.rows, fwd.cols),
+            stream: Arc::clone(gpu.stream()),
             buffer: alloc_zeros(gpu.stream(), 1)
                 .map_err(driver("allocating the cuSPARSE buffer"))?,
         };
@@ -165,6 +172,10 @@ impl Cusparse {
             return Ok(());
         }
         let s = gpu.stream();
+        // cuSPARSE uses the calling thread's current context (cudarc's own calls bind it)
+        s.context()
+            .bind_to_thread()
+            .map_err(driver("binding the CUDA context"))?;
         let (ip, _gi) = input.device_ptr(s);
         let (op, _go) = out.device_ptr_mut(s);
         let (vx, vy) = (DnVec::new(cols, ip)?, DnVec::new(rows, op)?);
@@ -194,6 +205,7 @@ impl Cusparse {
 
 impl Drop for Cusparse {
     fn drop(&mut self) {
+        let _ = self.stream.context().bind_to_thread();
         // SAFETY: each descriptor was created once (or is null, which cuSPARSE accepts) and
         // the handle is destroyed last.
         unsafe {
