@@ -52,19 +52,9 @@ fn every_solver_recovers_the_signal() {
         ),
     ] {
         let out = dir.join(format!("x_{solver}.npy"));
-        let mut args = vec![
-            "recover",
-            "--matrix",
-            s(&a),
-            "--measurements",
-            s(&y),
-            "--solver",
-            solver,
-            "--out",
-            s(&out),
-        ];
-        args.extend(extra);
-        let o = cstk(&args);
+        let mut flags = vec!["--solver", solver];
+        flags.extend(extra);
+        let o = recover_with(&a, &y, &out, &flags);
         assert!(o.status.success(), "{solver}: {}", common::stderr(&o));
         let line = stdout(&o);
         assert!(line.starts_with(&format!("{solver} on 60x200: ")), "{line}");
@@ -78,20 +68,12 @@ fn every_solver_recovers_the_signal() {
 fn complex_measurements_and_json() {
     let (dir, _) = problem("complex");
     let out = dir.join("xc.npy");
-    let o = cstk(&[
-        "recover",
-        "--matrix",
-        s(&dir.join("A.npy")),
-        "--measurements",
-        s(&dir.join("yc.npy")),
-        "--solver",
-        "omp",
-        "--sparsity",
-        "6",
-        "--out",
-        s(&out),
-        "--json",
-    ]);
+    let o = recover_with(
+        &dir.join("A.npy"),
+        &dir.join("yc.npy"),
+        &out,
+        &["--solver", "omp", "--sparsity", "6", "--json"],
+    );
     assert!(o.status.success(), "{}", common::stderr(&o));
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(report["solver"], "omp");
@@ -225,17 +207,7 @@ fn bad_inputs_fail_cleanly() {
         assert_fails_leaving_nothing(&cstk(&args), &needles, &out_dir);
     }
     let bad_out = out_dir.join("x.txt");
-    let o = cstk(&[
-        "recover",
-        "--matrix",
-        s(&a),
-        "--measurements",
-        s(&y),
-        "--solver",
-        "admm-bp",
-        "--out",
-        s(&bad_out),
-    ]);
+    let o = recover_with(&a, &y, &bad_out, &["--solver", "admm-bp"]);
     assert_fails_leaving_nothing(&o, &["--out", ".npy"], &out_dir);
 }
 
@@ -281,13 +253,17 @@ fn sparse_problem(name: &str) -> (PathBuf, Vec<f64>) {
 
 /// `cstk recover` on A.mtx and y.npy with `extra` flags, writing `out`.
 fn recover_mtx(dir: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let (a, y) = (dir.join("A.mtx"), dir.join("y.npy"));
+    recover_with(&dir.join("A.mtx"), &dir.join("y.npy"), out, extra)
+}
+
+/// `cstk recover --matrix a --measurements y --out out` with `extra` flags.
+fn recover_with(a: &Path, y: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "recover",
         "--matrix",
-        s(&a),
+        s(a),
         "--measurements",
-        s(&y),
+        s(y),
         "--out",
         s(out),
     ];
@@ -461,18 +437,6 @@ fn device_cuda_refusals_come_before_the_gpu() {
         let expected = if feature { needles } else { no_gpu_needles() };
         assert_fails_leaving_nothing(&cstk(&args), &expected, &out_dir);
     }
-    let o = cstk(&[
-        "recover",
-        "--device",
-        "tpu",
-        "--matrix",
-        s(&a_mtx),
-        "--measurements",
-        s(&y),
-        "--solver",
-        "iht",
-        "--out",
-        s(&out),
-    ]);
+    let o = recover_with(&a_mtx, &y, &out, &["--device", "tpu", "--solver", "iht"]);
     assert_fails_leaving_nothing(&o, &["tpu", "cpu", "cuda"], &out_dir);
 }
