@@ -263,12 +263,13 @@ impl Gpu {
     pub fn new(ordinal: usize) -> Result<Arc<Gpu>> {
         if !driver_present() {
             return Err(device_error(
-                "no CUDA GPU",
+                format!("opening CUDA device {ordinal}"),
                 "the NVIDIA driver library (libcuda.so) was not found; cstk loads CUDA at \
                  run time, so this machine needs an NVIDIA driver",
             ));
         }
-        let count = CudaContext::device_count().map_err(driver("no CUDA GPU (cuInit)"))?;
+        let count =
+            CudaContext::device_count().map_err(driver("initialising the CUDA driver (cuInit)"))?;
         if ordinal >= count.max(0) as usize {
             return Err(device_error(
                 format!("CUDA GPU {ordinal}"),
