@@ -6,7 +6,7 @@ use crate::Result;
 use cudarc::cusparse::sys;
 use cudarc::driver::{CudaSlice, CudaStream, DevicePtr, DevicePtrMut};
 use std::ffi::c_void;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 fn status(what: &'static str) -> impl Fn(sys::cusparseStatus_t) -> Result<()> {
     move |s| {
@@ -30,12 +30,15 @@ pub(crate) struct Cusparse {
     fwd_dims: (usize, usize),
     buffer: CudaSlice<u8>,
     stream: Arc<CudaStream>,
+    /// Dense-vector descriptors of length `n` (columns of A) and `m` (rows), made once and
+    /// pointed at each call's vectors; the lock also serialises the calls on the handle.
+    vecs: Mutex<[DnVec; 2]>,
 }
 
 // SAFETY: the handle and descriptors are only used through `&self` methods that queue
-// work on the one stream of the owning `Gpu`; cuSPARSE allows a handle to be used from any
-// thread as long as calls are not concurrent, and `GpuCsr` serialises its users' calls on
-// that stream (the raw pointers are not aliased elsewhere).
+// work on the one stream of the owning `Gpu`; every call on the handle after construction
+// holds the `vecs` lock, so no two threads use the handle at once (the raw pointers are not
+// aliased elsewhere).
 unsafe impl Send for Cusparse {}
 // SAFETY: as above.
 unsafe impl Sync for Cusparse {}
@@ -68,24 +71,38 @@ fn create_mat(gpu: &Gpu, a: &DevCsr) -> Result<sys::cusparseSpMatDescr_t> {
     Ok(d)
 }
 
-/// A dense-vector descriptor over a device buffer, destroyed on drop.
+/// A dense-vector descriptor of a fixed length, pointed at a device buffer before each use
+/// ([`DnVec::set`]), destroyed on drop.
 struct DnVec(sys::cusparseDnVecDescr_t);
 
 impl DnVec {
     fn new(len: usize, ptr: u64) -> Result<Self> {
         let mut d: sys::cusparseDnVecDescr_t = std::ptr::null_mut();
-        // SAFETY: `ptr` is a device allocation of `len` f64 values alive for the
-        // descriptor's lifetime (the descriptor lives inside one `spmv` call).
+        // SAFETY: `ptr` is a device allocation of `len` f64 values; cuSPARSE stores the
+        // pointer and reads it only in the calls made before the next `set`, while it lives.
         let st = unsafe { sys::cusparseCreateDnVec(&mut d, len as i64, ptr as *mut c_void, F64) };
         status("cusparseCreateDnVec")(st)?;
         Ok(DnVec(d))
     }
+
+    /// Points the descriptor at another device buffer of the same length.
+    fn set(&mut self, ptr: u64) -> Result<()> {
+        // SAFETY: `ptr` is a device allocation of the descriptor's length, alive until the
+        // SpMV that uses it has been queued (the callers hold the buffers across the call).
+        let st = unsafe { sys::cusparseDnVecSetValues(self.0, ptr as *mut c_void) };
+        status("cusparseDnVecSetValues")(st)
+    }
 }
+
+// SAFETY: a descriptor is plain host data owned by one `Cusparse` and used under its lock.
+unsafe impl Send for DnVec {}
 
 impl Drop for DnVec {
     fn drop(&mut self) {
-        // SAFETY: created by cusparseCreateDnVec and destroyed once.
-        unsafe { sys::cusparseDestroyDnVec(self.0) };
+        if !self.0.is_null() {
+            // SAFETY: created by cusparseCreateDnVec and destroyed once.
+            unsafe { sys::cusparseDestroyDnVec(self.0) };
+        }
     }
 }
 
@@ -110,6 +127,7 @@ impl Cusparse {
             stream: Arc::clone(gpu.stream()),
             buffer: alloc_zeros(gpu.stream(), 1)
                 .map_err(driver("allocating the cuSPARSE buffer"))?,
+            vecs: Mutex::new([DnVec(std::ptr::null_mut()), DnVec(std::ptr::null_mut())]),
         };
         // SAFETY: the handle is valid; the stream outlives it (the `Gpu` is held by the
         // owning `GpuCsr`).
@@ -119,16 +137,18 @@ impl Cusparse {
         status("cusparseSetStream")(st)?;
         me.fwd = create_mat(gpu, fwd)?;
         me.adj = create_mat(gpu, adj)?;
+        // the two descriptors, over placeholder vectors for the buffer-size queries
+        let (xn, xm) = (gpu.zeros(fwd.cols)?, gpu.zeros(fwd.rows)?);
+        let (np, _gn) = xn.buf.device_ptr(gpu.stream());
+        let (mp, _gm) = xm.buf.device_ptr(gpu.stream());
+        let vecs = [DnVec::new(fwd.cols, np)?, DnVec::new(fwd.rows, mp)?];
         let mut need = 1usize;
-        for (mat, (rows, cols)) in [
-            (me.fwd, (fwd.rows, fwd.cols)),
-            (me.adj, (adj.rows, adj.cols)),
-        ] {
-            let x = gpu.zeros(cols.max(1))?;
-            let y = gpu.zeros(rows.max(1))?;
-            let (xp, _gx) = x.buf.device_ptr(gpu.stream());
-            let (yp, _gy) = y.buf.device_ptr(gpu.stream());
-            let (vx, vy) = (DnVec::new(cols, xp)?, DnVec::new(rows, yp)?);
+        for (mat, transpose) in [(me.fwd, false), (me.adj, true)] {
+            let (vx, vy) = if transpose {
+                (&vecs[1], &vecs[0])
+            } else {
+                (&vecs[0], &vecs[1])
+            };
             let (alpha, beta) = (1.0f64, 0.0f64);
             let mut size = 0usize;
             // SAFETY: valid handle and descriptors; alpha/beta are host f64 (the default
@@ -152,6 +172,7 @@ impl Cusparse {
         }
         me.buffer =
             alloc_zeros(gpu.stream(), need).map_err(driver("allocating the cuSPARSE buffer"))?;
+        me.vecs = Mutex::new(vecs);
         Ok(me)
     }
 
@@ -163,14 +184,17 @@ impl Cusparse {
         input: &CudaSlice<f64>,
         out: &mut CudaSlice<f64>,
     ) -> Result<()> {
-        let (rows, cols) = if transpose {
-            (self.fwd_dims.1, self.fwd_dims.0)
+        let rows = if transpose {
+            self.fwd_dims.1
         } else {
-            self.fwd_dims
+            self.fwd_dims.0
         };
         if rows == 0 {
             return Ok(());
         }
+        let mut vecs = self.vecs.lock().unwrap_or_else(|p| p.into_inner());
+        let [vn, vm] = &mut *vecs;
+        let (vx, vy) = if transpose { (vm, vn) } else { (vn, vm) };
         let s = gpu.stream();
         // cuSPARSE uses the calling thread's current context (cudarc's own calls bind it)
         s.context()
@@ -178,7 +202,8 @@ impl Cusparse {
             .map_err(driver("binding the CUDA context"))?;
         let (ip, _gi) = input.device_ptr(s);
         let (op, _go) = out.device_ptr_mut(s);
-        let (vx, vy) = (DnVec::new(cols, ip)?, DnVec::new(rows, op)?);
+        vx.set(ip)?;
+        vy.set(op)?;
         let (bp, _gb) = self.buffer.device_ptr(s);
         let (alpha, beta) = (1.0f64, 0.0f64);
         let mat = if transpose { self.adj } else { self.fwd };
